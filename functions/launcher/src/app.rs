@@ -1,0 +1,64 @@
+//! Everything built once at start-up and shared by every request.
+
+use std::sync::Arc;
+
+use aws_config::SdkConfig;
+
+use crate::aws::dynamo::DynamoStore;
+use crate::aws::kms::KmsCipher;
+use crate::aws::lambda::AwsLambdaAccounts;
+use crate::config::{AuthMode, Config, JwtKeySource};
+use crate::error::{LauncherError, Result};
+use crate::identity::jwt::JwtVerifier;
+use crate::service::Launcher;
+
+pub enum Authenticator {
+    /// Trust the claims API Gateway's JWT authorizer put in the request context.
+    ApiGatewayAuthorizer,
+    /// Verify the bearer token in-process (local server).
+    Jwt(JwtVerifier),
+}
+
+pub struct AppState {
+    pub config: Config,
+    pub launcher: Launcher,
+    pub authenticator: Authenticator,
+}
+
+impl AppState {
+    /// Builds the state from the environment: configuration, then the AWS clients, once.
+    /// `jwks` supplies the JWKS document when the configuration names one (the caller fetches
+    /// URLs, so Lambda binaries carry no extra HTTP client).
+    pub async fn from_env() -> Result<Arc<Self>> {
+        let config = Config::from_env()?;
+        let sdk = aws_config::load_from_env().await;
+        Self::new(config, &sdk, None)
+    }
+
+    pub fn new(config: Config, sdk: &SdkConfig, jwks_document: Option<&str>) -> Result<Arc<Self>> {
+        let authenticator = match &config.auth {
+            AuthMode::Authorizer => Authenticator::ApiGatewayAuthorizer,
+            AuthMode::Jwt(jwt) => Authenticator::Jwt(match &jwt.key {
+                JwtKeySource::Hs256(secret) => JwtVerifier::hs256(secret, &jwt.issuer, &jwt.audience)?,
+                JwtKeySource::Jwks(location) => {
+                    let document = match jwks_document {
+                        Some(document) => document.to_owned(),
+                        None => std::fs::read_to_string(location).map_err(|e| {
+                            LauncherError::Internal(format!("configuration: cannot read JWKS file {location}: {e}"))
+                        })?,
+                    };
+                    JwtVerifier::rs256_from_jwks(&document, &jwt.issuer, &jwt.audience)?
+                }
+            }),
+        };
+        let store = Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &config.table));
+        let launcher = Launcher {
+            connections: store.clone(),
+            rules: store,
+            cipher: Arc::new(KmsCipher::new(aws_sdk_kms::Client::new(sdk), &config.kms_key_id)),
+            accounts: Arc::new(AwsLambdaAccounts::new(sdk.clone())),
+            admin_group: config.admin_group.clone(),
+        };
+        Ok(Arc::new(Self { config, launcher, authenticator }))
+    }
+}

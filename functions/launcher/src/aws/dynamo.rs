@@ -1,0 +1,237 @@
+//! Connections and rules in the single DynamoDB table. Every write is conditional.
+//!
+//! Keys: `pk = TENANT#<tenant>`; `sk = CONN#<id>` or `RULES`. Every read is keyed by the
+//! caller's tenant, which is what keeps tenants apart.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::primitives::Blob;
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::Client;
+
+use super::{classify, AwsFailure};
+use crate::domain::connection::{Connection, StoredCredentials};
+use crate::domain::rules::RuleSet;
+use crate::error::{LauncherError, Result};
+use crate::ports::{ConnectionStore, RuleStore};
+
+type Item = HashMap<String, AttributeValue>;
+
+#[derive(Clone, Debug)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self { client, table: table.into() }
+    }
+}
+
+fn tenant_key(tenant: &str) -> AttributeValue {
+    AttributeValue::S(format!("TENANT#{tenant}"))
+}
+
+fn connection_key(id: &str) -> AttributeValue {
+    AttributeValue::S(format!("CONN#{id}"))
+}
+
+const RULES_KEY: &str = "RULES";
+
+fn store_error<E, R>(op: &str, err: &aws_smithy_runtime_api::client::result::SdkError<E, R>) -> LauncherError
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata,
+    R: super::HttpStatus,
+{
+    let failure = classify(err);
+    tracing::error!(operation = op, failure = ?failure, "dynamodb call failed");
+    LauncherError::StoreUnavailable(format!("{op}: {failure:?}"))
+}
+
+fn s(item: &Item, name: &str) -> Result<String> {
+    match item.get(name) {
+        Some(AttributeValue::S(v)) => Ok(v.clone()),
+        _ => Err(LauncherError::Internal(format!("stored item lacks string attribute '{name}'"))),
+    }
+}
+
+fn n(item: &Item, name: &str) -> Result<u64> {
+    match item.get(name) {
+        Some(AttributeValue::N(v)) => v
+            .parse()
+            .map_err(|_| LauncherError::Internal(format!("stored attribute '{name}' is not a number"))),
+        _ => Err(LauncherError::Internal(format!("stored item lacks number attribute '{name}'"))),
+    }
+}
+
+fn connection_to_item(c: &Connection) -> Item {
+    let mut item = Item::new();
+    item.insert("pk".into(), tenant_key(&c.tenant));
+    item.insert("sk".into(), connection_key(&c.id));
+    item.insert("tenant".into(), AttributeValue::S(c.tenant.clone()));
+    item.insert("connection_id".into(), AttributeValue::S(c.id.clone()));
+    item.insert("name".into(), AttributeValue::S(c.name.clone()));
+    item.insert("account_id".into(), AttributeValue::S(c.account_id.clone()));
+    item.insert("regions".into(), AttributeValue::L(c.regions.iter().cloned().map(AttributeValue::S).collect()));
+    item.insert("created_at".into(), AttributeValue::S(c.created_at.clone()));
+    item.insert("created_by".into(), AttributeValue::S(c.created_by.clone()));
+    item.insert("version".into(), AttributeValue::N(c.version.to_string()));
+    match &c.credentials {
+        StoredCredentials::AccessKey { access_key_id, secret_ciphertext } => {
+            item.insert("kind".into(), AttributeValue::S("access_key".into()));
+            item.insert("access_key_id".into(), AttributeValue::S(access_key_id.clone()));
+            item.insert("secret_ciphertext".into(), AttributeValue::B(Blob::new(secret_ciphertext.clone())));
+        }
+    }
+    item
+}
+
+fn connection_from_item(item: &Item) -> Result<Connection> {
+    let credentials = match s(item, "kind")?.as_str() {
+        "access_key" => StoredCredentials::AccessKey {
+            access_key_id: s(item, "access_key_id")?,
+            secret_ciphertext: match item.get("secret_ciphertext") {
+                Some(AttributeValue::B(b)) => b.as_ref().to_vec(),
+                _ => return Err(LauncherError::Internal("stored connection lacks its ciphertext".into())),
+            },
+        },
+        other => return Err(LauncherError::Internal(format!("unknown connection kind '{other}'"))),
+    };
+    let regions = match item.get("regions") {
+        Some(AttributeValue::L(values)) => values.iter().filter_map(|v| v.as_s().ok().cloned()).collect(),
+        _ => Vec::new(),
+    };
+    Ok(Connection {
+        tenant: s(item, "tenant")?,
+        id: s(item, "connection_id")?,
+        name: s(item, "name")?,
+        account_id: s(item, "account_id")?,
+        regions,
+        credentials,
+        created_at: s(item, "created_at")?,
+        created_by: s(item, "created_by")?,
+        version: n(item, "version")?,
+    })
+}
+
+#[async_trait]
+impl ConnectionStore for DynamoStore {
+    async fn insert(&self, connection: &Connection) -> Result<()> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(connection_to_item(connection)))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if matches!(classify(&e), AwsFailure::ConditionFailed(_)) => {
+                Err(LauncherError::ConnectionExists(connection.id.clone()))
+            }
+            Err(e) => Err(store_error("PutItem", &e)),
+        }
+    }
+
+    async fn get(&self, tenant: &str, id: &str) -> Result<Option<Connection>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", tenant_key(tenant))
+            .key("sk", connection_key(id))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| store_error("GetItem", &e))?;
+        out.item.as_ref().map(connection_from_item).transpose()
+    }
+
+    async fn list(&self, tenant: &str) -> Result<Vec<Connection>> {
+        let mut pages = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":pk", tenant_key(tenant))
+            .expression_attribute_values(":prefix", AttributeValue::S("CONN#".into()))
+            .consistent_read(true)
+            .into_paginator()
+            .items()
+            .send();
+        let mut connections = Vec::new();
+        while let Some(item) = pages.next().await {
+            let item = item.map_err(|e| store_error("Query", &e))?;
+            connections.push(connection_from_item(&item)?);
+        }
+        Ok(connections)
+    }
+
+    async fn delete(&self, tenant: &str, id: &str) -> Result<()> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", tenant_key(tenant))
+            .key("sk", connection_key(id))
+            .condition_expression("attribute_exists(pk)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if matches!(classify(&e), AwsFailure::ConditionFailed(_)) => Err(LauncherError::ConnectionNotFound),
+            Err(e) => Err(store_error("DeleteItem", &e)),
+        }
+    }
+}
+
+#[async_trait]
+impl RuleStore for DynamoStore {
+    async fn get_rules(&self, tenant: &str) -> Result<RuleSet> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", tenant_key(tenant))
+            .key("sk", AttributeValue::S(RULES_KEY.into()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| store_error("GetItem", &e))?;
+        let Some(item) = out.item else { return Ok(RuleSet::default()) };
+        let mut rules: RuleSet = serde_json::from_str(&s(&item, "rules")?)
+            .map_err(|e| LauncherError::Internal(format!("stored rules are unreadable: {e}")))?;
+        rules.version = n(&item, "version")?;
+        Ok(rules)
+    }
+
+    async fn put_rules(&self, tenant: &str, rules: &RuleSet, expected_version: u64) -> Result<RuleSet> {
+        let stored = RuleSet { version: expected_version + 1, grants: rules.grants.clone() };
+        let document = serde_json::to_string(&stored).map_err(|e| LauncherError::Internal(e.to_string()))?;
+        let request = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", tenant_key(tenant))
+            .item("sk", AttributeValue::S(RULES_KEY.into()))
+            .item("rules", AttributeValue::S(document))
+            .item("version", AttributeValue::N(stored.version.to_string()));
+        let request = if expected_version == 0 {
+            request.condition_expression("attribute_not_exists(pk)")
+        } else {
+            request
+                .condition_expression("version = :expected")
+                .expression_attribute_values(":expected", AttributeValue::N(expected_version.to_string()))
+        };
+        match request.send().await {
+            Ok(_) => Ok(stored),
+            Err(e) if matches!(classify(&e), AwsFailure::ConditionFailed(_)) => Err(LauncherError::VersionConflict(format!(
+                "the rules changed since version {expected_version}; fetch them again and reapply your change"
+            ))),
+            Err(e) => Err(store_error("PutItem", &e)),
+        }
+    }
+}

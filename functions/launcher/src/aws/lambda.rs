@@ -1,0 +1,229 @@
+//! The linked account, reached with the linked credentials: STS to identify it, Lambda to list,
+//! describe and invoke.
+//!
+//! Clients share the process-wide `SdkConfig` (HTTP client, connection pool, endpoint) and differ
+//! only in credentials and region. Invocations use a client with retries disabled: a retried
+//! synchronous Invoke after a timeout or 5xx could run the function twice.
+
+use std::time::Instant;
+
+use async_trait::async_trait;
+use aws_config::retry::RetryConfig;
+use aws_config::SdkConfig;
+use aws_credential_types::Credentials;
+use aws_sdk_lambda::operation::RequestId;
+use aws_sdk_lambda::primitives::Blob;
+use aws_sdk_lambda::types::{FunctionConfiguration, InvocationType, LogType};
+use aws_smithy_runtime_api::client::interceptors::SharedInterceptor;
+use base64::Engine;
+use secrecy::ExposeSecret;
+
+use super::{classify, AwsFailure};
+use crate::config::LOG_TAIL_LIMIT;
+use crate::domain::connection::LiveCredentials;
+use crate::domain::function::{InvokeMode, InvokeOutcome};
+use crate::error::{LauncherError, Result};
+use crate::ports::{LambdaAccounts, RemoteFunction};
+
+#[derive(Clone, Debug)]
+pub struct AwsLambdaAccounts {
+    sdk: SdkConfig,
+    interceptors: Vec<SharedInterceptor>,
+}
+
+impl AwsLambdaAccounts {
+    pub fn new(sdk: SdkConfig) -> Self {
+        Self { sdk, interceptors: Vec::new() }
+    }
+
+    /// Adds an SDK interceptor to every client this builds (request-level tests, call counting).
+    pub fn with_interceptor(mut self, interceptor: SharedInterceptor) -> Self {
+        self.interceptors.push(interceptor);
+        self
+    }
+
+    fn credentials(credentials: &LiveCredentials) -> Credentials {
+        Credentials::new(
+            credentials.access_key_id.clone(),
+            credentials.secret_access_key.expose_secret().to_owned(),
+            None,
+            None,
+            "lambda-launcher-linked",
+        )
+    }
+
+    fn lambda(&self, credentials: &LiveCredentials, region: &str, retries: bool) -> aws_sdk_lambda::Client {
+        let mut builder = aws_sdk_lambda::config::Builder::from(&self.sdk)
+            .credentials_provider(Self::credentials(credentials))
+            .region(aws_sdk_lambda::config::Region::new(region.to_owned()));
+        if !retries {
+            builder = builder.retry_config(RetryConfig::disabled());
+        }
+        for interceptor in &self.interceptors {
+            builder.push_interceptor(interceptor.clone());
+        }
+        aws_sdk_lambda::Client::from_conf(builder.build())
+    }
+}
+
+/// Maps a failed call on the linked account to the launcher's stable errors.
+fn linked_error(operation: &str, failure: AwsFailure) -> LauncherError {
+    tracing::warn!(operation, failure = ?failure, "call on linked account failed");
+    match failure {
+        AwsFailure::NotFound(_) => LauncherError::FunctionNotFound,
+        AwsFailure::Throttled(code) => LauncherError::Throttled(code),
+        AwsFailure::AccessDenied(code) => LauncherError::ConnectionAccessDenied(format!("{operation}: {code}")),
+        AwsFailure::BadCredentials(code) => LauncherError::ConnectionCredentialsInvalid(format!("{operation}: {code}")),
+        AwsFailure::TooLarge(code) => LauncherError::PayloadTooLarge(format!("AWS Lambda refused the payload as too large ({code})")),
+        AwsFailure::InvalidRequest(code) => LauncherError::InvalidPayload(format!("AWS Lambda refused the request ({code})")),
+        AwsFailure::ConditionFailed(code) | AwsFailure::Unavailable(code) => {
+            LauncherError::LambdaUnavailable(format!("{operation}: {code}"))
+        }
+    }
+}
+
+fn remote_function(config: &FunctionConfiguration) -> RemoteFunction {
+    RemoteFunction {
+        name: config.function_name().unwrap_or_default().to_owned(),
+        arn: config.function_arn().unwrap_or_default().to_owned(),
+        description: config.description().unwrap_or_default().to_owned(),
+        runtime: config.runtime().map(|r| r.as_str().to_owned()),
+        memory_mb: config.memory_size(),
+        timeout_seconds: config.timeout(),
+        last_modified: config.last_modified().map(str::to_owned),
+        handler: config.handler().map(str::to_owned),
+        version: config.version().map(str::to_owned),
+        state: config.state().map(|s| s.as_str().to_owned()),
+        architectures: config.architectures().iter().map(|a| a.as_str().to_owned()).collect(),
+        package_type: config.package_type().map(|p| p.as_str().to_owned()),
+        tags: Default::default(),
+    }
+}
+
+/// Decodes Lambda's base64 log tail. Invalid UTF-8 (a multi-byte character cut at the 4 KB
+/// boundary) is replaced rather than refused.
+fn decode_log_tail(encoded: Option<&str>) -> Option<String> {
+    let bytes = base64::engine::general_purpose::STANDARD.decode(encoded?).ok()?;
+    let start = bytes.len().saturating_sub(LOG_TAIL_LIMIT);
+    Some(String::from_utf8_lossy(&bytes[start..]).into_owned())
+}
+
+#[async_trait]
+impl LambdaAccounts for AwsLambdaAccounts {
+    async fn account_id(&self, credentials: &LiveCredentials) -> Result<String> {
+        let mut builder = aws_sdk_sts::config::Builder::from(&self.sdk).credentials_provider(Self::credentials(credentials));
+        for interceptor in &self.interceptors {
+            builder.push_interceptor(interceptor.clone());
+        }
+        let sts = aws_sdk_sts::Client::from_conf(builder.build());
+        let out = sts.get_caller_identity().send().await.map_err(|e| match classify(&e) {
+            AwsFailure::BadCredentials(code) | AwsFailure::AccessDenied(code) | AwsFailure::InvalidRequest(code) => {
+                LauncherError::LinkValidationFailed(format!("AWS STS rejected the access key ({code})"))
+            }
+            other => linked_error("GetCallerIdentity", other),
+        })?;
+        out.account
+            .ok_or_else(|| LauncherError::LinkValidationFailed("AWS STS returned no account id".into()))
+    }
+
+    async fn probe_region(&self, credentials: &LiveCredentials, region: &str) -> Result<()> {
+        let lambda = self.lambda(credentials, region, true);
+        lambda.list_functions().max_items(1).send().await.map_err(|e| match classify(&e) {
+            AwsFailure::AccessDenied(code) | AwsFailure::BadCredentials(code) => LauncherError::LinkValidationFailed(
+                format!("the access key may not list functions in {region} ({code}); attach policies/launcher-access-policy.json"),
+            ),
+            other => linked_error("ListFunctions", other),
+        })?;
+        Ok(())
+    }
+
+    async fn list_functions(&self, credentials: &LiveCredentials, region: &str) -> Result<Vec<RemoteFunction>> {
+        let lambda = self.lambda(credentials, region, true);
+        let mut pages = lambda.list_functions().into_paginator().items().send();
+        let mut functions = Vec::new();
+        while let Some(config) = pages.next().await {
+            let config = config.map_err(|e| linked_error("ListFunctions", classify(&e)))?;
+            functions.push(remote_function(&config));
+        }
+        Ok(functions)
+    }
+
+    async fn get_function(
+        &self,
+        credentials: &LiveCredentials,
+        region: &str,
+        name: &str,
+        qualifier: Option<&str>,
+    ) -> Result<Option<RemoteFunction>> {
+        let lambda = self.lambda(credentials, region, true);
+        let out = match lambda.get_function().function_name(name).set_qualifier(qualifier.map(str::to_owned)).send().await {
+            Ok(out) => out,
+            Err(e) => {
+                return match classify(&e) {
+                    AwsFailure::NotFound(_) => Ok(None),
+                    other => Err(linked_error("GetFunction", other)),
+                }
+            }
+        };
+        let Some(config) = out.configuration() else { return Ok(None) };
+        let mut function = remote_function(config);
+        function.tags = out.tags().cloned().unwrap_or_default().into_iter().collect();
+        Ok(Some(function))
+    }
+
+    async fn invoke(
+        &self,
+        credentials: &LiveCredentials,
+        region: &str,
+        name: &str,
+        qualifier: Option<&str>,
+        mode: InvokeMode,
+        payload: Vec<u8>,
+    ) -> Result<InvokeOutcome> {
+        let lambda = self.lambda(credentials, region, false);
+        let invocation_type = match mode {
+            InvokeMode::Sync => InvocationType::RequestResponse,
+            InvokeMode::Async => InvocationType::Event,
+            InvokeMode::DryRun => InvocationType::DryRun,
+        };
+        let mut request = lambda
+            .invoke()
+            .function_name(name)
+            .set_qualifier(qualifier.map(str::to_owned))
+            .invocation_type(invocation_type)
+            .payload(Blob::new(payload));
+        if mode == InvokeMode::Sync {
+            request = request.log_type(LogType::Tail);
+        }
+        let started = Instant::now();
+        let out = request.send().await.map_err(|e| linked_error("Invoke", classify(&e)))?;
+        let duration_ms = started.elapsed().as_millis() as u64;
+        Ok(InvokeOutcome {
+            mode,
+            status_code: out.status_code(),
+            function_error: out.function_error().map(str::to_owned),
+            executed_version: out.executed_version().map(str::to_owned),
+            log_tail: decode_log_tail(out.log_result()),
+            request_id: out.request_id().map(str::to_owned),
+            payload: out.payload().map(|p| p.as_ref().to_vec()).unwrap_or_default(),
+            duration_ms,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_tail_is_decoded_and_bounded() {
+        let text = "START RequestId: 1\nhello\nEND\n";
+        let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+        assert_eq!(decode_log_tail(Some(&encoded)).as_deref(), Some(text));
+        assert_eq!(decode_log_tail(None), None);
+        assert_eq!(decode_log_tail(Some("not base64!")), None);
+        let long = "x".repeat(LOG_TAIL_LIMIT + 100);
+        let encoded = base64::engine::general_purpose::STANDARD.encode(&long);
+        assert_eq!(decode_log_tail(Some(&encoded)).unwrap().len(), LOG_TAIL_LIMIT);
+    }
+}

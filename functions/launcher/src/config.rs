@@ -1,0 +1,112 @@
+//! Configuration, read once at start-up from the environment. Every limit lives here.
+
+use std::env;
+
+use secrecy::SecretString;
+
+use crate::error::{LauncherError, Result};
+
+/// AWS Lambda's own limits on invocation payloads (request and response).
+pub const SYNC_PAYLOAD_LIMIT: usize = 6 * 1024 * 1024;
+pub const ASYNC_PAYLOAD_LIMIT: usize = 1024 * 1024;
+/// Lambda returns at most the last 4 KB of the log with `LogType=Tail`.
+pub const LOG_TAIL_LIMIT: usize = 4 * 1024;
+/// Largest page of `GET /functions`.
+pub const MAX_PAGE_SIZE: usize = 200;
+pub const DEFAULT_PAGE_SIZE: usize = 50;
+
+/// Where a request's identity comes from.
+#[derive(Debug, Clone)]
+pub enum AuthMode {
+    /// Deployed: API Gateway's JWT authorizer already verified the token; claims are read from
+    /// the request context.
+    Authorizer,
+    /// Local: the server verifies the bearer token itself.
+    Jwt(JwtSettings),
+}
+
+#[derive(Debug, Clone)]
+pub struct JwtSettings {
+    pub issuer: String,
+    pub audience: String,
+    pub key: JwtKeySource,
+}
+
+#[derive(Debug, Clone)]
+pub enum JwtKeySource {
+    /// HS256 with a shared secret: development only.
+    Hs256(SecretString),
+    /// RS256 against a JWKS document at a path or an http(s) URL.
+    Jwks(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct ClaimNames {
+    pub tenant: String,
+    pub groups: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub table: String,
+    pub kms_key_id: String,
+    pub claims: ClaimNames,
+    pub admin_group: String,
+    pub auth: AuthMode,
+}
+
+impl Config {
+    /// Reads `LAUNCHER_*` variables. See README "Configuration" for the list.
+    pub fn from_env() -> Result<Self> {
+        let auth = match optional("LAUNCHER_AUTH_MODE").as_deref().unwrap_or("authorizer") {
+            "authorizer" => AuthMode::Authorizer,
+            "jwt" => AuthMode::Jwt(JwtSettings::from_env()?),
+            other => {
+                return Err(config_error(format!(
+                    "LAUNCHER_AUTH_MODE must be 'authorizer' or 'jwt', not '{other}'"
+                )))
+            }
+        };
+        Ok(Self {
+            table: required("LAUNCHER_TABLE")?,
+            kms_key_id: required("LAUNCHER_KMS_KEY_ID")?,
+            claims: ClaimNames {
+                tenant: optional("LAUNCHER_TENANT_CLAIM").unwrap_or_else(|| "org_id".into()),
+                groups: optional("LAUNCHER_GROUPS_CLAIM").unwrap_or_else(|| "groups".into()),
+            },
+            admin_group: optional("LAUNCHER_ADMIN_GROUP").unwrap_or_else(|| "launcher-admins".into()),
+            auth,
+        })
+    }
+}
+
+impl JwtSettings {
+    fn from_env() -> Result<Self> {
+        let key = match (optional("LAUNCHER_JWT_HS256_SECRET"), optional("LAUNCHER_JWKS")) {
+            (Some(secret), None) => JwtKeySource::Hs256(SecretString::from(secret)),
+            (None, Some(jwks)) => JwtKeySource::Jwks(jwks),
+            _ => {
+                return Err(config_error(
+                    "LAUNCHER_AUTH_MODE=jwt needs exactly one of LAUNCHER_JWT_HS256_SECRET or LAUNCHER_JWKS",
+                ))
+            }
+        };
+        Ok(Self {
+            issuer: required("LAUNCHER_JWT_ISSUER")?,
+            audience: required("LAUNCHER_JWT_AUDIENCE")?,
+            key,
+        })
+    }
+}
+
+fn optional(name: &str) -> Option<String> {
+    env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn required(name: &str) -> Result<String> {
+    optional(name).ok_or_else(|| config_error(format!("{name} must be set")))
+}
+
+fn config_error(message: impl Into<String>) -> LauncherError {
+    LauncherError::Internal(format!("configuration: {}", message.into()))
+}

@@ -1,0 +1,81 @@
+//! Functions as the launcher presents them, and the shape of an invocation.
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Where a function lives, as seen by a tenant: (connection, region, name).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FunctionRef {
+    pub connection: String,
+    pub region: String,
+    pub name: String,
+}
+
+/// One entry of `GET /functions`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FunctionSummary {
+    pub connection: String,
+    pub account_id: String,
+    pub region: String,
+    pub name: String,
+    pub arn: String,
+    pub description: String,
+    pub runtime: Option<String>,
+    pub memory_mb: Option<i32>,
+    pub timeout_seconds: Option<i32>,
+    pub last_modified: Option<String>,
+    /// What the caller may do with it: `view`, `invoke`, `invoke_async`.
+    pub allowed: Vec<&'static str>,
+}
+
+/// `GET /functions/{connection}/{region}/{name}`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FunctionDetail {
+    #[serde(flatten)]
+    pub summary: FunctionSummary,
+    pub handler: Option<String>,
+    pub version: Option<String>,
+    pub state: Option<String>,
+    pub architectures: Vec<String>,
+    pub package_type: Option<String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvokeMode {
+    Sync,
+    Async,
+    DryRun,
+}
+
+impl InvokeMode {
+    pub fn parse(value: Option<&str>) -> Option<Self> {
+        match value.unwrap_or("sync") {
+            "sync" => Some(Self::Sync),
+            "async" => Some(Self::Async),
+            "dry-run" => Some(Self::DryRun),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sync => "sync",
+            Self::Async => "async",
+            Self::DryRun => "dry-run",
+        }
+    }
+}
+
+/// What Lambda answered, decoded. The payload is kept as bytes: it is the function's own output.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InvokeOutcome {
+    pub mode: InvokeMode,
+    pub status_code: i32,
+    pub function_error: Option<String>,
+    pub executed_version: Option<String>,
+    pub log_tail: Option<String>,
+    pub request_id: Option<String>,
+    pub payload: Vec<u8>,
+    pub duration_ms: u64,
+}

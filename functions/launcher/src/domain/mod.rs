@@ -1,0 +1,6 @@
+//! Plain domain types and decisions: no I/O, no AWS or HTTP types.
+
+pub mod connection;
+pub mod function;
+pub mod names;
+pub mod rules;

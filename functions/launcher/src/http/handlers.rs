@@ -1,0 +1,207 @@
+//! Handlers: decode the request, call one `Launcher` method, encode the answer. No decisions here.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use base64::Engine;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use super::body::{bytes_body, json_body};
+use super::problem::problem;
+use crate::app::AppState;
+use crate::domain::function::{FunctionRef, InvokeMode, InvokeOutcome};
+use crate::domain::rules::RuleSet;
+use crate::error::{ErrorCode, LauncherError, Result};
+use crate::identity::Principal;
+use crate::service::LinkAccessKey;
+
+type AppStateRef = State<Arc<AppState>>;
+
+fn query<T>(q: std::result::Result<Query<T>, QueryRejection>) -> Result<T> {
+    q.map(|Query(v)| v).map_err(|e| LauncherError::invalid(format!("bad query string: {}", e.body_text())))
+}
+
+fn function_path(p: std::result::Result<Path<(String, String, String)>, PathRejection>) -> Result<FunctionRef> {
+    let Path((connection, region, name)) = p.map_err(|_| LauncherError::FunctionNotFound)?;
+    Ok(FunctionRef { connection, region, name })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    limit: Option<usize>,
+    cursor: Option<String>,
+}
+
+pub async fn list_functions(
+    State(state): AppStateRef,
+    principal: Principal,
+    q: std::result::Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Response> {
+    let q = query(q)?;
+    let page = state.launcher.list_functions(&principal, q.limit, q.cursor.as_deref()).await?;
+    Ok(Json(page).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GetQuery {
+    qualifier: Option<String>,
+}
+
+pub async fn get_function(
+    State(state): AppStateRef,
+    principal: Principal,
+    path: std::result::Result<Path<(String, String, String)>, PathRejection>,
+    q: std::result::Result<Query<GetQuery>, QueryRejection>,
+) -> Result<Response> {
+    let reference = function_path(path)?;
+    let q = query(q)?;
+    let detail = state.launcher.get_function(&principal, &reference, q.qualifier.as_deref()).await?;
+    Ok(Json(detail).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InvokeQuery {
+    mode: Option<String>,
+    qualifier: Option<String>,
+}
+
+pub async fn invoke(
+    State(state): AppStateRef,
+    principal: Principal,
+    path: std::result::Result<Path<(String, String, String)>, PathRejection>,
+    q: std::result::Result<Query<InvokeQuery>, QueryRejection>,
+    body: std::result::Result<Bytes, BytesRejection>,
+) -> Result<Response> {
+    let reference = function_path(path)?;
+    let q = query(q)?;
+    let mode = InvokeMode::parse(q.mode.as_deref())
+        .ok_or_else(|| LauncherError::invalid("mode must be sync, async or dry-run"))?;
+    let payload = bytes_body(body)?.to_vec();
+    let outcome = state.launcher.invoke(&principal, &reference, q.qualifier.as_deref(), mode, payload).await?;
+    Ok(invoke_response(&outcome))
+}
+
+/// The function's payload as JSON if it is JSON, else as text, else base64.
+fn payload_member(payload: &[u8]) -> (Value, &'static str) {
+    if payload.is_empty() {
+        return (Value::Null, "none");
+    }
+    if let Ok(value) = serde_json::from_slice::<Value>(payload) {
+        return (value, "json");
+    }
+    match std::str::from_utf8(payload) {
+        Ok(text) => (Value::String(text.to_owned()), "text"),
+        Err(_) => (Value::String(base64::engine::general_purpose::STANDARD.encode(payload)), "base64"),
+    }
+}
+
+fn invoke_response(outcome: &InvokeOutcome) -> Response {
+    let (payload, encoding) = payload_member(&outcome.payload);
+    let result = json!({
+        "mode": outcome.mode.as_str(),
+        "status_code": outcome.status_code,
+        "function_error": outcome.function_error,
+        "executed_version": outcome.executed_version,
+        "request_id": outcome.request_id,
+        "duration_ms": outcome.duration_ms,
+        "log_tail": outcome.log_tail,
+        "payload": payload,
+        "payload_encoding": encoding,
+    });
+    match (&outcome.function_error, outcome.mode) {
+        (Some(kind), _) => {
+            let mut extra = Map::new();
+            extra.insert("result".into(), result);
+            problem(ErrorCode::FunctionError, &format!("the function ran and failed ({kind})"), extra)
+        }
+        (None, InvokeMode::Async) => (StatusCode::ACCEPTED, Json(result)).into_response(),
+        (None, _) => Json(result).into_response(),
+    }
+}
+
+pub async fn list_connections(State(state): AppStateRef, principal: Principal) -> Result<Response> {
+    Ok(Json(json!({ "connections": state.launcher.list_connections(&principal).await? })).into_response())
+}
+
+pub async fn link(
+    State(state): AppStateRef,
+    principal: Principal,
+    body: std::result::Result<Bytes, BytesRejection>,
+) -> Result<Response> {
+    let request: LinkAccessKey = json_body(body)?;
+    let view = state.launcher.link_access_key(&principal, request).await?;
+    let location = HeaderValue::from_str(&format!("/connections/{}", view.id)).ok();
+    let mut response = (StatusCode::CREATED, Json(view)).into_response();
+    if let Some(location) = location {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+pub async fn get_connection(
+    State(state): AppStateRef,
+    principal: Principal,
+    path: std::result::Result<Path<String>, PathRejection>,
+) -> Result<Response> {
+    let Path(id) = path.map_err(|_| LauncherError::ConnectionNotFound)?;
+    Ok(Json(state.launcher.get_connection(&principal, &id).await?).into_response())
+}
+
+pub async fn unlink(
+    State(state): AppStateRef,
+    principal: Principal,
+    path: std::result::Result<Path<String>, PathRejection>,
+) -> Result<Response> {
+    let Path(id) = path.map_err(|_| LauncherError::ConnectionNotFound)?;
+    state.launcher.unlink(&principal, &id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+fn with_etag(rules: &RuleSet) -> Response {
+    let mut response = Json(rules).into_response();
+    if let Ok(value) = HeaderValue::from_str(&format!("\"{}\"", rules.version)) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    response
+}
+
+pub async fn get_rules(State(state): AppStateRef, principal: Principal) -> Result<Response> {
+    Ok(with_etag(&state.launcher.get_rules(&principal).await?))
+}
+
+/// `PUT /rules` replaces the rule set only if `If-Match` names the current version, so two
+/// admins editing at once cannot silently overwrite each other.
+pub async fn put_rules(
+    State(state): AppStateRef,
+    principal: Principal,
+    headers: HeaderMap,
+    body: std::result::Result<Bytes, BytesRejection>,
+) -> Result<Response> {
+    let expected = headers
+        .get(header::IF_MATCH)
+        .ok_or_else(|| LauncherError::PreconditionRequired("send If-Match with the ETag from GET /rules (\"0\" when none exist)".into()))?
+        .to_str()
+        .ok()
+        .and_then(|v| v.trim().trim_start_matches("W/").trim_matches('"').parse::<u64>().ok())
+        .ok_or_else(|| LauncherError::invalid("If-Match must be the ETag from GET /rules, such as \"3\""))?;
+    let rules: RuleSet = json_body(body)?;
+    let stored = state.launcher.put_rules(&principal, rules, expected).await?;
+    Ok(with_etag(&stored))
+}
+
+pub async fn route_not_found() -> LauncherError {
+    LauncherError::RouteNotFound
+}
+
+pub async fn method_not_allowed() -> LauncherError {
+    LauncherError::MethodNotAllowed
+}

@@ -1,0 +1,6 @@
+//! The `list` Lambda function. All logic lives in the `launcher` crate.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    launcher::lambda::serve(launcher::http::Routes::List).await
+}

@@ -1,1 +1,13 @@
+//! Integration tests: the real router against the local AWS stand-in (moto), handler fixtures
+//! through the Lambda entry, SDK-level fault tests and template checks. Run with `make test`.
 
+mod access;
+mod auth;
+mod flow;
+mod handlers;
+mod over_http;
+mod sdk_faults;
+mod secrets;
+mod templates;
+mod tenants;
+mod validation;

@@ -59,7 +59,7 @@ pub struct FunctionPage {
 }
 
 impl Launcher {
-    fn require_admin(&self, principal: &Principal) -> Result<()> {
+    pub fn require_admin(&self, principal: &Principal) -> Result<()> {
         if principal.in_group(&self.admin_group) {
             Ok(())
         } else {

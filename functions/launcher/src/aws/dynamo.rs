@@ -103,9 +103,17 @@ fn connection_from_item(item: &Item) -> Result<Connection> {
         Some(AttributeValue::L(values)) => values.iter().filter_map(|v| v.as_s().ok().cloned()).collect(),
         _ => Vec::new(),
     };
+    // Tenant and id come from the key, never from attributes: a row copied into another
+    // tenant's partition then decrypts (and fails) under that tenant's encryption context.
+    let key_part = |name: &str, prefix: &str| {
+        s(item, name)?
+            .strip_prefix(prefix)
+            .map(str::to_owned)
+            .ok_or_else(|| LauncherError::Internal(format!("stored key '{name}' lacks prefix {prefix}")))
+    };
     Ok(Connection {
-        tenant: s(item, "tenant")?,
-        id: s(item, "connection_id")?,
+        tenant: key_part("pk", "TENANT#")?,
+        id: key_part("sk", "CONN#")?,
         name: s(item, "name")?,
         account_id: s(item, "account_id")?,
         regions,

@@ -40,3 +40,17 @@ fn authorizer_claims(parts: &Parts) -> Result<Claims, LauncherError> {
         .ok_or_else(|| LauncherError::Unauthenticated("the request carries no verified JWT claims".into()))?;
     Ok(claims.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect())
 }
+
+/// A principal in the tenant admin group. Checked before the body is read, so a caller without
+/// the right gets 403 whatever they sent. (The service checks again: this is only the order.)
+pub struct Admin(pub Principal);
+
+impl FromRequestParts<Arc<AppState>> for Admin {
+    type Rejection = LauncherError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        let principal = Principal::from_request_parts(parts, state).await?;
+        state.launcher.require_admin(&principal)?;
+        Ok(Self(principal))
+    }
+}

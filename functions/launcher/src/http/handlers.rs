@@ -12,6 +12,7 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
+use super::auth::Admin;
 use super::body::{bytes_body, json_body};
 use super::problem::problem;
 use crate::app::AppState;
@@ -134,7 +135,7 @@ pub async fn list_connections(State(state): AppStateRef, principal: Principal) -
 
 pub async fn link(
     State(state): AppStateRef,
-    principal: Principal,
+    Admin(principal): Admin,
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Result<Response> {
     let request: LinkAccessKey = json_body(body)?;
@@ -182,7 +183,7 @@ pub async fn get_rules(State(state): AppStateRef, principal: Principal) -> Resul
 /// admins editing at once cannot silently overwrite each other.
 pub async fn put_rules(
     State(state): AppStateRef,
-    principal: Principal,
+    Admin(principal): Admin,
     headers: HeaderMap,
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Result<Response> {

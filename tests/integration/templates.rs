@@ -1,0 +1,165 @@
+//! The deployment templates agree with the code: the table definition, the functions' shape and
+//! routes, and the exact IAM actions a linked account grants.
+
+use std::collections::BTreeSet;
+
+use http::Method;
+use launcher::aws::table;
+use launcher::config::AuthMode;
+use launcher::http::{router, Routes};
+use launcher_tests::*;
+use serde_yaml::Value;
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(format!("{}/../{path}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+fn template() -> Value {
+    serde_yaml::from_str(&read("template.yaml")).unwrap()
+}
+
+#[test]
+fn the_table_in_template_yaml_is_the_one_local_provisioning_creates() {
+    let t = template();
+    let props = &t["Resources"]["LauncherTable"]["Properties"];
+    let attributes: Vec<(String, String)> = props["AttributeDefinitions"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|a| (a["AttributeName"].as_str().unwrap().into(), a["AttributeType"].as_str().unwrap().into()))
+        .collect();
+    let expected: Vec<(String, String)> = table::attribute_definitions()
+        .iter()
+        .map(|a| (a.attribute_name().to_owned(), a.attribute_type().as_str().to_owned()))
+        .collect();
+    assert_eq!(attributes, expected);
+    let keys: Vec<(String, String)> = props["KeySchema"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|k| (k["AttributeName"].as_str().unwrap().into(), k["KeyType"].as_str().unwrap().into()))
+        .collect();
+    let expected: Vec<(String, String)> =
+        table::key_schema().iter().map(|k| (k.attribute_name().to_owned(), k.key_type().as_str().to_owned())).collect();
+    assert_eq!(keys, expected);
+    assert_eq!(props["BillingMode"].as_str(), Some(table::BILLING_MODE.as_str()));
+    let ttl = table::time_to_live();
+    assert_eq!(props["TimeToLiveSpecification"]["AttributeName"].as_str(), Some(ttl.attribute_name()));
+    assert_eq!(props["TimeToLiveSpecification"]["Enabled"].as_bool(), Some(ttl.enabled()));
+}
+
+fn functions(t: &Value) -> Vec<(String, &Value)> {
+    t["Resources"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .filter(|(_, r)| r["Type"].as_str() == Some("AWS::Serverless::Function"))
+        .map(|(name, r)| (name.as_str().unwrap().to_owned(), r))
+        .collect()
+}
+
+fn actions(statement: &Value) -> Vec<String> {
+    match &statement["Action"] {
+        Value::String(a) => vec![a.clone()],
+        Value::Sequence(list) => list.iter().map(|a| a.as_str().unwrap().to_owned()).collect(),
+        other => panic!("unexpected Action {other:?}"),
+    }
+}
+
+#[test]
+fn functions_are_arm64_cargo_lambda_builds_with_no_aws_reach_of_their_own() {
+    let t = template();
+    let functions = functions(&t);
+    let binaries: BTreeSet<&str> =
+        functions.iter().map(|(_, f)| f["Metadata"]["BuildProperties"]["Binary"].as_str().unwrap()).collect();
+    assert_eq!(binaries, BTreeSet::from(["invoke", "link", "list"]));
+    for (name, f) in &functions {
+        assert_eq!(f["Metadata"]["BuildMethod"].as_str(), Some("rust-cargolambda"), "{name}");
+        let props = &f["Properties"];
+        assert_eq!(props["Runtime"].as_str(), Some("provided.al2023"), "{name}");
+        assert_eq!(props["Architectures"][0].as_str(), Some("arm64"), "{name}");
+        for policy in props["Policies"].as_sequence().unwrap() {
+            for statement in policy["Statement"].as_sequence().unwrap() {
+                for action in actions(statement) {
+                    assert!(
+                        action.starts_with("dynamodb:") || action.starts_with("kms:") || action.starts_with("logs:"),
+                        "{name} grants {action}: linked accounts are reached with linked credentials only"
+                    );
+                    assert!(!action.contains('*'), "{name} grants a wildcard action {action}");
+                }
+            }
+        }
+    }
+}
+
+/// Every route in template.yaml is served by the function it points at, and every route the
+/// router serves is in the template.
+#[tokio::test]
+async fn template_routes_match_each_functions_router() {
+    let t = template();
+    let sdk = launcher_sdk().await;
+    let state = launcher::AppState::new(test_config("unused", "alias/unused", AuthMode::Authorizer), &sdk, None).unwrap();
+    let mut declared = BTreeSet::new();
+    for (_, f) in functions(&t) {
+        let routes = match f["Metadata"]["BuildProperties"]["Binary"].as_str().unwrap() {
+            "list" => Routes::List,
+            "invoke" => Routes::Invoke,
+            "link" => Routes::Link,
+            other => panic!("unknown binary {other}"),
+        };
+        for (_, event) in f["Properties"]["Events"].as_mapping().unwrap() {
+            let method = event["Properties"]["Method"].as_str().unwrap().to_owned();
+            let path = event["Properties"]["Path"].as_str().unwrap().to_owned();
+            let concrete = path.replace("{connection}", "c").replace("{region}", "us-east-1").replace("{name}", "n").replace("{id}", "c");
+            let reply = call(router(state.clone(), routes), Method::from_bytes(method.as_bytes()).unwrap(), &concrete, None, None, &[]).await;
+            // Unauthenticated, so the route exists and the authenticator ran first.
+            assert_eq!(reply.code(), "unauthenticated", "{method} {path} is not served by {routes:?}: {}", reply.text);
+            declared.insert((method, path));
+        }
+    }
+    let expected: BTreeSet<(String, String)> = [
+        ("GET", "/functions"),
+        ("GET", "/functions/{connection}/{region}/{name}"),
+        ("POST", "/functions/{connection}/{region}/{name}/invoke"),
+        ("GET", "/connections"),
+        ("POST", "/connections"),
+        ("GET", "/connections/{id}"),
+        ("DELETE", "/connections/{id}"),
+        ("GET", "/rules"),
+        ("PUT", "/rules"),
+    ]
+    .into_iter()
+    .map(|(m, p)| (m.to_owned(), p.to_owned()))
+    .collect();
+    assert_eq!(declared, expected);
+}
+
+#[test]
+fn the_linked_account_policy_grants_exactly_what_the_launcher_calls() {
+    let policy: serde_json::Value = serde_json::from_str(&read("policies/launcher-access-policy.json")).unwrap();
+    let granted: BTreeSet<String> = policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["Action"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_owned()))
+        .collect();
+    let expected = BTreeSet::from(
+        ["lambda:ListFunctions", "lambda:GetFunction", "lambda:ListTags", "lambda:InvokeFunction"].map(String::from),
+    );
+    assert_eq!(granted, expected);
+    for statement in policy["Statement"].as_array().unwrap() {
+        assert_eq!(statement["Effect"], "Allow");
+    }
+
+    // The customer-account template attaches the same statements.
+    let infra: Value = serde_yaml::from_str(&read("infra/access-key-user.yaml")).unwrap();
+    let managed = infra["Resources"]
+        .as_mapping()
+        .unwrap()
+        .values()
+        .find(|r| r["Type"].as_str() == Some("AWS::IAM::ManagedPolicy"))
+        .expect("a managed policy in infra/access-key-user.yaml");
+    let infra_actions: BTreeSet<String> =
+        managed["Properties"]["PolicyDocument"]["Statement"].as_sequence().unwrap().iter().flat_map(actions).collect();
+    assert_eq!(infra_actions, expected);
+}

@@ -81,6 +81,8 @@ async fn link_list_get_invoke_unlink() {
     assert_eq!(queued.status, StatusCode::ACCEPTED, "{}", queued.text);
     assert_eq!(queued.json["mode"], "async");
     assert_eq!(queued.json["status_code"], 202);
+    assert!(queued.json["request_id"].is_string());
+    assert!(queued.json.get("payload").is_none(), "async answers carry no result: {}", queued.text);
 
     // Dry run: Lambda checks the call would be allowed, nothing runs.
     let dry = launcher

@@ -105,19 +105,24 @@ fn payload_member(payload: &[u8]) -> (Value, &'static str) {
     }
 }
 
+/// Sync answers carry the function's result; async and dry-run answers only say it was accepted
+/// (Lambda returns no payload for them).
 fn invoke_response(outcome: &InvokeOutcome) -> Response {
-    let (payload, encoding) = payload_member(&outcome.payload);
-    let result = json!({
+    let mut result = json!({
         "mode": outcome.mode.as_str(),
         "status_code": outcome.status_code,
-        "function_error": outcome.function_error,
-        "executed_version": outcome.executed_version,
         "request_id": outcome.request_id,
         "duration_ms": outcome.duration_ms,
-        "log_tail": outcome.log_tail,
-        "payload": payload,
-        "payload_encoding": encoding,
     });
+    if outcome.mode == InvokeMode::Sync {
+        let (payload, encoding) = payload_member(&outcome.payload);
+        let members = result.as_object_mut().expect("built as an object");
+        members.insert("function_error".into(), json!(outcome.function_error));
+        members.insert("executed_version".into(), json!(outcome.executed_version));
+        members.insert("log_tail".into(), json!(outcome.log_tail));
+        members.insert("payload".into(), payload);
+        members.insert("payload_encoding".into(), json!(encoding));
+    }
     match (&outcome.function_error, outcome.mode) {
         (Some(kind), _) => {
             let mut extra = Map::new();

@@ -30,6 +30,8 @@ build:
 
 ## The whole suite: unit, SDK-fault, router-against-moto, handler-fixture and template tests, then the linters.
 test: venv sam-venv
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy -j$(JOBS) --workspace --all-targets -- -D warnings
 	scripts/with-moto.sh $(CARGO) test -j$(JOBS) --workspace
 	scripts/lint-templates.sh
 

@@ -26,26 +26,57 @@ fn the_table_in_template_yaml_is_the_one_local_provisioning_creates() {
         .as_sequence()
         .unwrap()
         .iter()
-        .map(|a| (a["AttributeName"].as_str().unwrap().into(), a["AttributeType"].as_str().unwrap().into()))
+        .map(|a| {
+            (
+                a["AttributeName"].as_str().unwrap().into(),
+                a["AttributeType"].as_str().unwrap().into(),
+            )
+        })
         .collect();
     let expected: Vec<(String, String)> = table::attribute_definitions()
         .iter()
-        .map(|a| (a.attribute_name().to_owned(), a.attribute_type().as_str().to_owned()))
+        .map(|a| {
+            (
+                a.attribute_name().to_owned(),
+                a.attribute_type().as_str().to_owned(),
+            )
+        })
         .collect();
     assert_eq!(attributes, expected);
     let keys: Vec<(String, String)> = props["KeySchema"]
         .as_sequence()
         .unwrap()
         .iter()
-        .map(|k| (k["AttributeName"].as_str().unwrap().into(), k["KeyType"].as_str().unwrap().into()))
+        .map(|k| {
+            (
+                k["AttributeName"].as_str().unwrap().into(),
+                k["KeyType"].as_str().unwrap().into(),
+            )
+        })
         .collect();
-    let expected: Vec<(String, String)> =
-        table::key_schema().iter().map(|k| (k.attribute_name().to_owned(), k.key_type().as_str().to_owned())).collect();
+    let expected: Vec<(String, String)> = table::key_schema()
+        .iter()
+        .map(|k| {
+            (
+                k.attribute_name().to_owned(),
+                k.key_type().as_str().to_owned(),
+            )
+        })
+        .collect();
     assert_eq!(keys, expected);
-    assert_eq!(props["BillingMode"].as_str(), Some(table::BILLING_MODE.as_str()));
+    assert_eq!(
+        props["BillingMode"].as_str(),
+        Some(table::BILLING_MODE.as_str())
+    );
     let ttl = table::time_to_live();
-    assert_eq!(props["TimeToLiveSpecification"]["AttributeName"].as_str(), Some(ttl.attribute_name()));
-    assert_eq!(props["TimeToLiveSpecification"]["Enabled"].as_bool(), Some(ttl.enabled()));
+    assert_eq!(
+        props["TimeToLiveSpecification"]["AttributeName"].as_str(),
+        Some(ttl.attribute_name())
+    );
+    assert_eq!(
+        props["TimeToLiveSpecification"]["Enabled"].as_bool(),
+        Some(ttl.enabled())
+    );
 }
 
 fn functions(t: &Value) -> Vec<(String, &Value)> {
@@ -61,7 +92,10 @@ fn functions(t: &Value) -> Vec<(String, &Value)> {
 fn actions(statement: &Value) -> Vec<String> {
     match &statement["Action"] {
         Value::String(a) => vec![a.clone()],
-        Value::Sequence(list) => list.iter().map(|a| a.as_str().unwrap().to_owned()).collect(),
+        Value::Sequence(list) => list
+            .iter()
+            .map(|a| a.as_str().unwrap().to_owned())
+            .collect(),
         other => panic!("unexpected Action {other:?}"),
     }
 }
@@ -70,11 +104,17 @@ fn actions(statement: &Value) -> Vec<String> {
 fn functions_are_arm64_cargo_lambda_builds_with_no_aws_reach_of_their_own() {
     let t = template();
     let functions = functions(&t);
-    let binaries: BTreeSet<&str> =
-        functions.iter().map(|(_, f)| f["Metadata"]["BuildProperties"]["Binary"].as_str().unwrap()).collect();
+    let binaries: BTreeSet<&str> = functions
+        .iter()
+        .map(|(_, f)| f["Metadata"]["BuildProperties"]["Binary"].as_str().unwrap())
+        .collect();
     assert_eq!(binaries, BTreeSet::from(["invoke", "link", "list"]));
     for (name, f) in &functions {
-        assert_eq!(f["Metadata"]["BuildMethod"].as_str(), Some("rust-cargolambda"), "{name}");
+        assert_eq!(
+            f["Metadata"]["BuildMethod"].as_str(),
+            Some("rust-cargolambda"),
+            "{name}"
+        );
         let props = &f["Properties"];
         assert_eq!(props["Runtime"].as_str(), Some("provided.al2023"), "{name}");
         assert_eq!(props["Architectures"][0].as_str(), Some("arm64"), "{name}");
@@ -85,7 +125,10 @@ fn functions_are_arm64_cargo_lambda_builds_with_no_aws_reach_of_their_own() {
                         action.starts_with("dynamodb:") || action.starts_with("kms:") || action.starts_with("logs:"),
                         "{name} grants {action}: linked accounts are reached with linked credentials only"
                     );
-                    assert!(!action.contains('*'), "{name} grants a wildcard action {action}");
+                    assert!(
+                        !action.contains('*'),
+                        "{name} grants a wildcard action {action}"
+                    );
                 }
             }
         }
@@ -98,7 +141,12 @@ fn functions_are_arm64_cargo_lambda_builds_with_no_aws_reach_of_their_own() {
 async fn template_routes_match_each_functions_router() {
     let t = template();
     let sdk = launcher_sdk().await;
-    let state = launcher::AppState::new(test_config("unused", "alias/unused", AuthMode::Authorizer), &sdk, None).unwrap();
+    let state = launcher::AppState::new(
+        test_config("unused", "alias/unused", AuthMode::Authorizer),
+        &sdk,
+        None,
+    )
+    .unwrap();
     let mut declared = BTreeSet::new();
     for (_, f) in functions(&t) {
         let routes = match f["Metadata"]["BuildProperties"]["Binary"].as_str().unwrap() {
@@ -110,10 +158,27 @@ async fn template_routes_match_each_functions_router() {
         for (_, event) in f["Properties"]["Events"].as_mapping().unwrap() {
             let method = event["Properties"]["Method"].as_str().unwrap().to_owned();
             let path = event["Properties"]["Path"].as_str().unwrap().to_owned();
-            let concrete = path.replace("{connection}", "c").replace("{region}", "us-east-1").replace("{name}", "n").replace("{id}", "c");
-            let reply = call(router(state.clone(), routes), Method::from_bytes(method.as_bytes()).unwrap(), &concrete, None, None, &[]).await;
+            let concrete = path
+                .replace("{connection}", "c")
+                .replace("{region}", "us-east-1")
+                .replace("{name}", "n")
+                .replace("{id}", "c");
+            let reply = call(
+                router(state.clone(), routes),
+                Method::from_bytes(method.as_bytes()).unwrap(),
+                &concrete,
+                None,
+                None,
+                &[],
+            )
+            .await;
             // Unauthenticated, so the route exists and the authenticator ran first.
-            assert_eq!(reply.code(), "unauthenticated", "{method} {path} is not served by {routes:?}: {}", reply.text);
+            assert_eq!(
+                reply.code(),
+                "unauthenticated",
+                "{method} {path} is not served by {routes:?}: {}",
+                reply.text
+            );
             declared.insert((method, path));
         }
     }
@@ -136,15 +201,28 @@ async fn template_routes_match_each_functions_router() {
 
 #[test]
 fn the_linked_account_policy_grants_exactly_what_the_launcher_calls() {
-    let policy: serde_json::Value = serde_json::from_str(&read("policies/launcher-access-policy.json")).unwrap();
+    let policy: serde_json::Value =
+        serde_json::from_str(&read("policies/launcher-access-policy.json")).unwrap();
     let granted: BTreeSet<String> = policy["Statement"]
         .as_array()
         .unwrap()
         .iter()
-        .flat_map(|s| s["Action"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_owned()))
+        .flat_map(|s| {
+            s["Action"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap().to_owned())
+        })
         .collect();
     let expected = BTreeSet::from(
-        ["lambda:ListFunctions", "lambda:GetFunction", "lambda:ListTags", "lambda:InvokeFunction"].map(String::from),
+        [
+            "lambda:ListFunctions",
+            "lambda:GetFunction",
+            "lambda:ListTags",
+            "lambda:InvokeFunction",
+        ]
+        .map(String::from),
     );
     assert_eq!(granted, expected);
     for statement in policy["Statement"].as_array().unwrap() {
@@ -159,7 +237,11 @@ fn the_linked_account_policy_grants_exactly_what_the_launcher_calls() {
         .values()
         .find(|r| r["Type"].as_str() == Some("AWS::IAM::ManagedPolicy"))
         .expect("a managed policy in infra/access-key-user.yaml");
-    let infra_actions: BTreeSet<String> =
-        managed["Properties"]["PolicyDocument"]["Statement"].as_sequence().unwrap().iter().flat_map(actions).collect();
+    let infra_actions: BTreeSet<String> = managed["Properties"]["PolicyDocument"]["Statement"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .flat_map(actions)
+        .collect();
     assert_eq!(infra_actions, expected);
 }

@@ -16,7 +16,7 @@ pub enum Authenticator {
     /// Trust the claims API Gateway's JWT authorizer put in the request context.
     ApiGatewayAuthorizer,
     /// Verify the bearer token in-process (local server).
-    Jwt(JwtVerifier),
+    Jwt(Box<JwtVerifier>),
 }
 
 pub struct AppState {
@@ -38,27 +38,41 @@ impl AppState {
     pub fn new(config: Config, sdk: &SdkConfig, jwks_document: Option<&str>) -> Result<Arc<Self>> {
         let authenticator = match &config.auth {
             AuthMode::Authorizer => Authenticator::ApiGatewayAuthorizer,
-            AuthMode::Jwt(jwt) => Authenticator::Jwt(match &jwt.key {
-                JwtKeySource::Hs256(secret) => JwtVerifier::hs256(secret, &jwt.issuer, &jwt.audience)?,
+            AuthMode::Jwt(jwt) => Authenticator::Jwt(Box::new(match &jwt.key {
+                JwtKeySource::Hs256(secret) => {
+                    JwtVerifier::hs256(secret, &jwt.issuer, &jwt.audience)?
+                }
                 JwtKeySource::Jwks(location) => {
                     let document = match jwks_document {
                         Some(document) => document.to_owned(),
                         None => std::fs::read_to_string(location).map_err(|e| {
-                            LauncherError::Internal(format!("configuration: cannot read JWKS file {location}: {e}"))
+                            LauncherError::Internal(format!(
+                                "configuration: cannot read JWKS file {location}: {e}"
+                            ))
                         })?,
                     };
                     JwtVerifier::rs256_from_jwks(&document, &jwt.issuer, &jwt.audience)?
                 }
-            }),
+            })),
         };
-        let store = Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &config.table));
+        let store = Arc::new(DynamoStore::new(
+            aws_sdk_dynamodb::Client::new(sdk),
+            &config.table,
+        ));
         let launcher = Launcher {
             connections: store.clone(),
             rules: store,
-            cipher: Arc::new(KmsCipher::new(aws_sdk_kms::Client::new(sdk), &config.kms_key_id)),
+            cipher: Arc::new(KmsCipher::new(
+                aws_sdk_kms::Client::new(sdk),
+                &config.kms_key_id,
+            )),
             accounts: Arc::new(AwsLambdaAccounts::new(sdk.clone())),
             admin_group: config.admin_group.clone(),
         };
-        Ok(Arc::new(Self { config, launcher, authenticator }))
+        Ok(Arc::new(Self {
+            config,
+            launcher,
+            authenticator,
+        }))
     }
 }

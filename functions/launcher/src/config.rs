@@ -58,7 +58,10 @@ pub struct Config {
 impl Config {
     /// Reads `LAUNCHER_*` variables. See README "Configuration" for the list.
     pub fn from_env() -> Result<Self> {
-        let auth = match optional("LAUNCHER_AUTH_MODE").as_deref().unwrap_or("authorizer") {
+        let auth = match optional("LAUNCHER_AUTH_MODE")
+            .as_deref()
+            .unwrap_or("authorizer")
+        {
             "authorizer" => AuthMode::Authorizer,
             "jwt" => AuthMode::Jwt(JwtSettings::from_env()?),
             other => {
@@ -74,7 +77,8 @@ impl Config {
                 tenant: optional("LAUNCHER_TENANT_CLAIM").unwrap_or_else(|| "org_id".into()),
                 groups: optional("LAUNCHER_GROUPS_CLAIM").unwrap_or_else(|| "groups".into()),
             },
-            admin_group: optional("LAUNCHER_ADMIN_GROUP").unwrap_or_else(|| "launcher-admins".into()),
+            admin_group: optional("LAUNCHER_ADMIN_GROUP")
+                .unwrap_or_else(|| "launcher-admins".into()),
             auth,
         })
     }

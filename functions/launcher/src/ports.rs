@@ -25,14 +25,29 @@ pub trait RuleStore: Send + Sync {
     /// The tenant's rules; an empty set at version 0 if none were ever written.
     async fn get_rules(&self, tenant: &str) -> Result<RuleSet>;
     /// Replaces the rules if the stored version is still `expected_version`; returns the new set.
-    async fn put_rules(&self, tenant: &str, rules: &RuleSet, expected_version: u64) -> Result<RuleSet>;
+    async fn put_rules(
+        &self,
+        tenant: &str,
+        rules: &RuleSet,
+        expected_version: u64,
+    ) -> Result<RuleSet>;
 }
 
 /// Encrypts linked secrets, bound to (tenant, connection).
 #[async_trait]
 pub trait SecretCipher: Send + Sync {
-    async fn encrypt(&self, tenant: &str, connection: &str, secret: &SecretString) -> Result<Vec<u8>>;
-    async fn decrypt(&self, tenant: &str, connection: &str, ciphertext: &[u8]) -> Result<SecretString>;
+    async fn encrypt(
+        &self,
+        tenant: &str,
+        connection: &str,
+        secret: &SecretString,
+    ) -> Result<Vec<u8>>;
+    async fn decrypt(
+        &self,
+        tenant: &str,
+        connection: &str,
+        ciphertext: &[u8],
+    ) -> Result<SecretString>;
 }
 
 /// A Lambda function as the linked account reports it.
@@ -61,7 +76,11 @@ pub trait LambdaAccounts: Send + Sync {
     /// Proves the credentials may list functions in `region` (ListFunctions, MaxItems 1).
     async fn probe_region(&self, credentials: &LiveCredentials, region: &str) -> Result<()>;
     /// Every function in the region, following pagination to the end.
-    async fn list_functions(&self, credentials: &LiveCredentials, region: &str) -> Result<Vec<RemoteFunction>>;
+    async fn list_functions(
+        &self,
+        credentials: &LiveCredentials,
+        region: &str,
+    ) -> Result<Vec<RemoteFunction>>;
     /// Configuration and tags, or `None` if the function does not exist.
     async fn get_function(
         &self,

@@ -10,7 +10,9 @@ use serde::Serialize;
 
 use crate::config::{ASYNC_PAYLOAD_LIMIT, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SYNC_PAYLOAD_LIMIT};
 use crate::domain::connection::{Connection, ConnectionView, LiveCredentials, StoredCredentials};
-use crate::domain::function::{FunctionDetail, FunctionRef, FunctionSummary, InvokeMode, InvokeOutcome};
+use crate::domain::function::{
+    FunctionDetail, FunctionRef, FunctionSummary, InvokeMode, InvokeOutcome,
+};
 use crate::domain::names;
 use crate::domain::rules::{self, authorize, Action, Permissions, RuleSet};
 use crate::error::{LauncherError, Result};
@@ -72,19 +74,27 @@ impl Launcher {
 
     // ----- connections -------------------------------------------------------------------
 
-    pub async fn link_access_key(&self, principal: &Principal, request: LinkAccessKey) -> Result<ConnectionView> {
+    pub async fn link_access_key(
+        &self,
+        principal: &Principal,
+        request: LinkAccessKey,
+    ) -> Result<ConnectionView> {
         self.require_admin(principal)?;
         names::connection_id(&request.id)?;
         names::access_key_id(&request.access_key_id)?;
         let secret_len = request.secret_access_key.expose_secret().len();
         if !(16..=128).contains(&secret_len) {
-            return Err(LauncherError::invalid("secret_access_key must be 16-128 characters"));
+            return Err(LauncherError::invalid(
+                "secret_access_key must be 16-128 characters",
+            ));
         }
         let mut regions = request.regions.clone();
         regions.sort();
         regions.dedup();
         if regions.is_empty() || regions.len() > MAX_REGIONS {
-            return Err(LauncherError::invalid(format!("regions must list 1-{MAX_REGIONS} AWS regions")));
+            return Err(LauncherError::invalid(format!(
+                "regions must list 1-{MAX_REGIONS} AWS regions"
+            )));
         }
         for region in &regions {
             names::region(region)?;
@@ -94,7 +104,12 @@ impl Launcher {
             return Err(LauncherError::invalid("name must be 1-128 characters"));
         }
         // Fail fast on a taken id; the conditional write below is what actually guards it.
-        if self.connections.get(&principal.tenant, &request.id).await?.is_some() {
+        if self
+            .connections
+            .get(&principal.tenant, &request.id)
+            .await?
+            .is_some()
+        {
             return Err(LauncherError::ConnectionExists(request.id));
         }
 
@@ -103,7 +118,9 @@ impl Launcher {
             secret_access_key: request.secret_access_key.clone(),
         };
         let account_id = self.accounts.account_id(&credentials).await?;
-        let probes = regions.iter().map(|region| self.accounts.probe_region(&credentials, region));
+        let probes = regions
+            .iter()
+            .map(|region| self.accounts.probe_region(&credentials, region));
         for result in futures::future::join_all(probes).await {
             result?;
         }
@@ -117,7 +134,10 @@ impl Launcher {
             name,
             account_id,
             regions,
-            credentials: StoredCredentials::AccessKey { access_key_id: request.access_key_id, secret_ciphertext },
+            credentials: StoredCredentials::AccessKey {
+                access_key_id: request.access_key_id,
+                secret_ciphertext,
+            },
             created_at: now_rfc3339(),
             created_by: principal.subject.clone(),
             version: 1,
@@ -136,8 +156,13 @@ impl Launcher {
 
     pub async fn list_connections(&self, principal: &Principal) -> Result<Vec<ConnectionView>> {
         self.require_admin(principal)?;
-        let mut views: Vec<ConnectionView> =
-            self.connections.list(&principal.tenant).await?.iter().map(ConnectionView::from).collect();
+        let mut views: Vec<ConnectionView> = self
+            .connections
+            .list(&principal.tenant)
+            .await?
+            .iter()
+            .map(ConnectionView::from)
+            .collect();
         views.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(views)
     }
@@ -145,7 +170,11 @@ impl Launcher {
     pub async fn get_connection(&self, principal: &Principal, id: &str) -> Result<ConnectionView> {
         self.require_admin(principal)?;
         names::connection_id(id).map_err(|_| LauncherError::ConnectionNotFound)?;
-        let connection = self.connections.get(&principal.tenant, id).await?.ok_or(LauncherError::ConnectionNotFound)?;
+        let connection = self
+            .connections
+            .get(&principal.tenant, id)
+            .await?
+            .ok_or(LauncherError::ConnectionNotFound)?;
         Ok(ConnectionView::from(&connection))
     }
 
@@ -164,10 +193,18 @@ impl Launcher {
         self.rules.get_rules(&principal.tenant).await
     }
 
-    pub async fn put_rules(&self, principal: &Principal, rules: RuleSet, expected_version: u64) -> Result<RuleSet> {
+    pub async fn put_rules(
+        &self,
+        principal: &Principal,
+        rules: RuleSet,
+        expected_version: u64,
+    ) -> Result<RuleSet> {
         self.require_admin(principal)?;
         rules::validate(&rules)?;
-        let stored = self.rules.put_rules(&principal.tenant, &rules, expected_version).await?;
+        let stored = self
+            .rules
+            .put_rules(&principal.tenant, &rules, expected_version)
+            .await?;
         tracing::info!(tenant = %principal.tenant, version = stored.version, by = %principal.subject, "rules replaced");
         Ok(stored)
     }
@@ -176,9 +213,15 @@ impl Launcher {
 
     async fn credentials(&self, connection: &Connection) -> Result<LiveCredentials> {
         match &connection.credentials {
-            StoredCredentials::AccessKey { access_key_id, secret_ciphertext } => Ok(LiveCredentials {
+            StoredCredentials::AccessKey {
+                access_key_id,
+                secret_ciphertext,
+            } => Ok(LiveCredentials {
                 access_key_id: access_key_id.clone(),
-                secret_access_key: self.cipher.decrypt(&connection.tenant, &connection.id, secret_ciphertext).await?,
+                secret_access_key: self
+                    .cipher
+                    .decrypt(&connection.tenant, &connection.id, secret_ciphertext)
+                    .await?,
             }),
         }
     }
@@ -192,14 +235,23 @@ impl Launcher {
         }
     }
 
-    pub async fn list_functions(&self, principal: &Principal, limit: Option<usize>, cursor: Option<&str>) -> Result<FunctionPage> {
+    pub async fn list_functions(
+        &self,
+        principal: &Principal,
+        limit: Option<usize>,
+        cursor: Option<&str>,
+    ) -> Result<FunctionPage> {
         let limit = limit.unwrap_or(DEFAULT_PAGE_SIZE);
         if !(1..=MAX_PAGE_SIZE).contains(&limit) {
-            return Err(LauncherError::invalid(format!("limit must be 1-{MAX_PAGE_SIZE}")));
+            return Err(LauncherError::invalid(format!(
+                "limit must be 1-{MAX_PAGE_SIZE}"
+            )));
         }
         let after = cursor.map(decode_cursor).transpose()?;
-        let (connections, rules) =
-            futures::try_join!(self.connections.list(&principal.tenant), self.rules_for(principal))?;
+        let (connections, rules) = futures::try_join!(
+            self.connections.list(&principal.tenant),
+            self.rules_for(principal)
+        )?;
 
         // Owned pairs: borrowed closure arguments make the stream's future not `Send`-general.
         let targets: Vec<(Connection, String)> = connections
@@ -225,8 +277,13 @@ impl Launcher {
             match listed {
                 Ok(remote) => {
                     for f in remote {
-                        let reference = FunctionRef { connection: connection.id.clone(), region: region.clone(), name: f.name.clone() };
-                        let permissions = authorize(principal, &self.admin_group, &rules, &reference);
+                        let reference = FunctionRef {
+                            connection: connection.id.clone(),
+                            region: region.clone(),
+                            name: f.name.clone(),
+                        };
+                        let permissions =
+                            authorize(principal, &self.admin_group, &rules, &reference);
                         if permissions.view {
                             functions.push(summary(&connection, &region, f, permissions));
                         }
@@ -243,22 +300,32 @@ impl Launcher {
         functions.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
         errors.sort_by(|a, b| (&a.connection, &a.region).cmp(&(&b.connection, &b.region)));
         if let Some(after) = &after {
-            functions.retain(|f| sort_key(f) > (after.0.as_str(), after.1.as_str(), after.2.as_str()));
+            functions
+                .retain(|f| sort_key(f) > (after.0.as_str(), after.1.as_str(), after.2.as_str()));
         }
         let next_cursor = (functions.len() > limit).then(|| encode_cursor(&functions[limit - 1]));
         functions.truncate(limit);
-        Ok(FunctionPage { functions, next_cursor, errors })
+        Ok(FunctionPage {
+            functions,
+            next_cursor,
+            errors,
+        })
     }
 
     /// Finds the connection and the caller's permissions for a function. Anything the caller
     /// may not view — an unknown connection, a region not linked, a denied function — is
     /// `FunctionNotFound`, the same answer as a function that does not exist.
-    async fn resolve(&self, principal: &Principal, reference: &FunctionRef) -> Result<(Connection, Permissions)> {
+    async fn resolve(
+        &self,
+        principal: &Principal,
+        reference: &FunctionRef,
+    ) -> Result<(Connection, Permissions)> {
         names::connection_id(&reference.connection).map_err(|_| LauncherError::FunctionNotFound)?;
         names::region(&reference.region)?;
         names::function_name(&reference.name)?;
         let (connection, rules) = futures::try_join!(
-            self.connections.get(&principal.tenant, &reference.connection),
+            self.connections
+                .get(&principal.tenant, &reference.connection),
             self.rules_for(principal)
         )?;
         let connection = connection.ok_or(LauncherError::FunctionNotFound)?;
@@ -272,7 +339,12 @@ impl Launcher {
         Ok((connection, permissions))
     }
 
-    pub async fn get_function(&self, principal: &Principal, reference: &FunctionRef, qualifier: Option<&str>) -> Result<FunctionDetail> {
+    pub async fn get_function(
+        &self,
+        principal: &Principal,
+        reference: &FunctionRef,
+        qualifier: Option<&str>,
+    ) -> Result<FunctionDetail> {
         if let Some(q) = qualifier {
             names::qualifier(q)?;
         }
@@ -303,7 +375,9 @@ impl Launcher {
             InvokeMode::Async => (Action::InvokeAsync, ASYNC_PAYLOAD_LIMIT),
         };
         if !permissions.allows(needed) {
-            return Err(LauncherError::InvokeForbidden { mode: mode.as_str() });
+            return Err(LauncherError::InvokeForbidden {
+                mode: mode.as_str(),
+            });
         }
         let payload = checked_payload(payload, mode, limit)?;
         let credentials = self.credentials(&connection).await?;
@@ -316,7 +390,14 @@ impl Launcher {
         let payload_bytes = payload.len();
         let outcome = self
             .accounts
-            .invoke(&credentials, &reference.region, &reference.name, qualifier, mode, payload)
+            .invoke(
+                &credentials,
+                &reference.region,
+                &reference.name,
+                qualifier,
+                mode,
+                payload,
+            )
             .await?;
         tracing::info!(
             tenant = %principal.tenant,
@@ -345,19 +426,32 @@ fn checked_payload(payload: Vec<u8>, mode: InvokeMode, limit: usize) -> Result<V
             "the {} payload is {} bytes; the limit is {limit} bytes{}",
             mode.as_str(),
             payload.len(),
-            if mode == InvokeMode::Async { " (use mode=sync for up to 6 MB)" } else { "" }
+            if mode == InvokeMode::Async {
+                " (use mode=sync for up to 6 MB)"
+            } else {
+                ""
+            }
         )));
     }
     if payload.iter().all(u8::is_ascii_whitespace) {
         return Ok(b"{}".to_vec());
     }
     serde_json::from_slice::<serde::de::IgnoredAny>(&payload).map_err(|e| {
-        LauncherError::InvalidPayload(format!("the payload is not valid JSON (line {}, column {})", e.line(), e.column()))
+        LauncherError::InvalidPayload(format!(
+            "the payload is not valid JSON (line {}, column {})",
+            e.line(),
+            e.column()
+        ))
     })?;
     Ok(payload)
 }
 
-fn summary(connection: &Connection, region: &str, f: RemoteFunction, permissions: Permissions) -> FunctionSummary {
+fn summary(
+    connection: &Connection,
+    region: &str,
+    f: RemoteFunction,
+    permissions: Permissions,
+) -> FunctionSummary {
     FunctionSummary {
         connection: connection.id.clone(),
         account_id: connection.account_id.clone(),
@@ -373,11 +467,29 @@ fn summary(connection: &Connection, region: &str, f: RemoteFunction, permissions
     }
 }
 
-fn detail(connection: &Connection, region: &str, mut f: RemoteFunction, permissions: Permissions) -> FunctionDetail {
+fn detail(
+    connection: &Connection,
+    region: &str,
+    mut f: RemoteFunction,
+    permissions: Permissions,
+) -> FunctionDetail {
     let tags = std::mem::take(&mut f.tags);
-    let (handler, version, state, architectures, package_type) =
-        (f.handler.take(), f.version.take(), f.state.take(), std::mem::take(&mut f.architectures), f.package_type.take());
-    FunctionDetail { summary: summary(connection, region, f, permissions), handler, version, state, architectures, package_type, tags }
+    let (handler, version, state, architectures, package_type) = (
+        f.handler.take(),
+        f.version.take(),
+        f.state.take(),
+        std::mem::take(&mut f.architectures),
+        f.package_type.take(),
+    );
+    FunctionDetail {
+        summary: summary(connection, region, f, permissions),
+        handler,
+        version,
+        state,
+        architectures,
+        package_type,
+        tags,
+    }
 }
 
 fn sort_key(f: &FunctionSummary) -> (&str, &str, &str) {
@@ -386,13 +498,16 @@ fn sort_key(f: &FunctionSummary) -> (&str, &str, &str) {
 
 fn encode_cursor(f: &FunctionSummary) -> String {
     use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{}\n{}\n{}", f.connection, f.region, f.name))
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(format!("{}\n{}\n{}", f.connection, f.region, f.name))
 }
 
 fn decode_cursor(cursor: &str) -> Result<(String, String, String)> {
     use base64::Engine;
     let invalid = || LauncherError::invalid("cursor is not one this API returned");
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .map_err(|_| invalid())?;
     let text = String::from_utf8(bytes).map_err(|_| invalid())?;
     let mut parts = text.splitn(3, '\n').map(str::to_owned);
     match (parts.next(), parts.next(), parts.next()) {
@@ -402,7 +517,10 @@ fn decode_cursor(cursor: &str) -> Result<(String, String, String)> {
 }
 
 fn now_rfc3339() -> String {
-    let seconds = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let seconds = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     rfc3339(seconds)
 }
 
@@ -419,7 +537,12 @@ fn rfc3339(unix_seconds: u64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs / 60 % 60, secs % 60)
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
 }
 
 #[cfg(test)]
@@ -435,10 +558,25 @@ mod tests {
 
     #[test]
     fn payload_checks() {
-        assert_eq!(checked_payload(Vec::new(), InvokeMode::Sync, 10).unwrap(), b"{}");
-        assert_eq!(checked_payload(b"  ".to_vec(), InvokeMode::Sync, 10).unwrap(), b"{}");
-        assert_eq!(checked_payload(b"[1]".to_vec(), InvokeMode::Sync, 10).unwrap(), b"[1]");
-        assert_eq!(checked_payload(b"{nope".to_vec(), InvokeMode::Sync, 10).unwrap_err().code().as_str(), "invalid_payload");
+        assert_eq!(
+            checked_payload(Vec::new(), InvokeMode::Sync, 10).unwrap(),
+            b"{}"
+        );
+        assert_eq!(
+            checked_payload(b"  ".to_vec(), InvokeMode::Sync, 10).unwrap(),
+            b"{}"
+        );
+        assert_eq!(
+            checked_payload(b"[1]".to_vec(), InvokeMode::Sync, 10).unwrap(),
+            b"[1]"
+        );
+        assert_eq!(
+            checked_payload(b"{nope".to_vec(), InvokeMode::Sync, 10)
+                .unwrap_err()
+                .code()
+                .as_str(),
+            "invalid_payload"
+        );
         let big = checked_payload(vec![b' '; 11], InvokeMode::Async, 10).unwrap_err();
         assert_eq!(big.code().as_str(), "payload_too_large");
         assert!(big.to_string().contains("11 bytes"));
@@ -460,7 +598,10 @@ mod tests {
             allowed: vec![],
         };
         let c = encode_cursor(&f);
-        assert_eq!(decode_cursor(&c).unwrap(), ("prod".into(), "us-east-1".into(), "fn".into()));
+        assert_eq!(
+            decode_cursor(&c).unwrap(),
+            ("prod".into(), "us-east-1".into(), "fn".into())
+        );
         assert!(decode_cursor("!!").is_err());
         assert!(decode_cursor("YWJj").is_err());
     }

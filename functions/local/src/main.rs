@@ -50,7 +50,9 @@ async fn serve() -> Result<(), String> {
     let sdk = aws_config::load_from_env().await;
     let state = AppState::new(config, &sdk, jwks.as_deref()).map_err(|e| e.to_string())?;
     let bind = std::env::var("LAUNCHER_BIND").unwrap_or_else(|_| "127.0.0.1:8080".into());
-    let listener = tokio::net::TcpListener::bind(&bind).await.map_err(|e| format!("bind {bind}: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(&bind)
+        .await
+        .map_err(|e| format!("bind {bind}: {e}"))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!(%address, "launcher-local listening");
     println!("listening on http://{address}");
@@ -64,14 +66,24 @@ async fn serve() -> Result<(), String> {
 
 /// A JWKS given as an http(s) URL is fetched once at start-up; a path is read by the launcher.
 async fn fetch_jwks_if_url(config: &Config) -> Result<Option<String>, String> {
-    let AuthMode::Jwt(jwt) = &config.auth else { return Ok(None) };
-    let JwtKeySource::Jwks(location) = &jwt.key else { return Ok(None) };
+    let AuthMode::Jwt(jwt) = &config.auth else {
+        return Ok(None);
+    };
+    let JwtKeySource::Jwks(location) = &jwt.key else {
+        return Ok(None);
+    };
     if !(location.starts_with("http://") || location.starts_with("https://")) {
         return Ok(None);
     }
-    let response = reqwest::get(location).await.map_err(|e| format!("fetch JWKS {location}: {e}"))?;
+    let response = reqwest::get(location)
+        .await
+        .map_err(|e| format!("fetch JWKS {location}: {e}"))?;
     if !response.status().is_success() {
         return Err(format!("fetch JWKS {location}: HTTP {}", response.status()));
     }
-    response.text().await.map(Some).map_err(|e| format!("read JWKS {location}: {e}"))
+    response
+        .text()
+        .await
+        .map(Some)
+        .map_err(|e| format!("read JWKS {location}: {e}"))
 }

@@ -26,7 +26,10 @@ pub struct DynamoStore {
 
 impl DynamoStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self { client, table: table.into() }
+        Self {
+            client,
+            table: table.into(),
+        }
     }
 }
 
@@ -40,7 +43,10 @@ fn connection_key(id: &str) -> AttributeValue {
 
 const RULES_KEY: &str = "RULES";
 
-fn store_error<E, R>(op: &str, err: &aws_smithy_runtime_api::client::result::SdkError<E, R>) -> LauncherError
+fn store_error<E, R>(
+    op: &str,
+    err: &aws_smithy_runtime_api::client::result::SdkError<E, R>,
+) -> LauncherError
 where
     E: aws_smithy_types::error::metadata::ProvideErrorMetadata,
     R: super::HttpStatus,
@@ -53,16 +59,20 @@ where
 fn s(item: &Item, name: &str) -> Result<String> {
     match item.get(name) {
         Some(AttributeValue::S(v)) => Ok(v.clone()),
-        _ => Err(LauncherError::Internal(format!("stored item lacks string attribute '{name}'"))),
+        _ => Err(LauncherError::Internal(format!(
+            "stored item lacks string attribute '{name}'"
+        ))),
     }
 }
 
 fn n(item: &Item, name: &str) -> Result<u64> {
     match item.get(name) {
-        Some(AttributeValue::N(v)) => v
-            .parse()
-            .map_err(|_| LauncherError::Internal(format!("stored attribute '{name}' is not a number"))),
-        _ => Err(LauncherError::Internal(format!("stored item lacks number attribute '{name}'"))),
+        Some(AttributeValue::N(v)) => v.parse().map_err(|_| {
+            LauncherError::Internal(format!("stored attribute '{name}' is not a number"))
+        }),
+        _ => Err(LauncherError::Internal(format!(
+            "stored item lacks number attribute '{name}'"
+        ))),
     }
 }
 
@@ -74,15 +84,27 @@ fn connection_to_item(c: &Connection) -> Item {
     item.insert("connection_id".into(), AttributeValue::S(c.id.clone()));
     item.insert("name".into(), AttributeValue::S(c.name.clone()));
     item.insert("account_id".into(), AttributeValue::S(c.account_id.clone()));
-    item.insert("regions".into(), AttributeValue::L(c.regions.iter().cloned().map(AttributeValue::S).collect()));
+    item.insert(
+        "regions".into(),
+        AttributeValue::L(c.regions.iter().cloned().map(AttributeValue::S).collect()),
+    );
     item.insert("created_at".into(), AttributeValue::S(c.created_at.clone()));
     item.insert("created_by".into(), AttributeValue::S(c.created_by.clone()));
     item.insert("version".into(), AttributeValue::N(c.version.to_string()));
     match &c.credentials {
-        StoredCredentials::AccessKey { access_key_id, secret_ciphertext } => {
+        StoredCredentials::AccessKey {
+            access_key_id,
+            secret_ciphertext,
+        } => {
             item.insert("kind".into(), AttributeValue::S("access_key".into()));
-            item.insert("access_key_id".into(), AttributeValue::S(access_key_id.clone()));
-            item.insert("secret_ciphertext".into(), AttributeValue::B(Blob::new(secret_ciphertext.clone())));
+            item.insert(
+                "access_key_id".into(),
+                AttributeValue::S(access_key_id.clone()),
+            );
+            item.insert(
+                "secret_ciphertext".into(),
+                AttributeValue::B(Blob::new(secret_ciphertext.clone())),
+            );
         }
     }
     item
@@ -94,13 +116,24 @@ fn connection_from_item(item: &Item) -> Result<Connection> {
             access_key_id: s(item, "access_key_id")?,
             secret_ciphertext: match item.get("secret_ciphertext") {
                 Some(AttributeValue::B(b)) => b.as_ref().to_vec(),
-                _ => return Err(LauncherError::Internal("stored connection lacks its ciphertext".into())),
+                _ => {
+                    return Err(LauncherError::Internal(
+                        "stored connection lacks its ciphertext".into(),
+                    ))
+                }
             },
         },
-        other => return Err(LauncherError::Internal(format!("unknown connection kind '{other}'"))),
+        other => {
+            return Err(LauncherError::Internal(format!(
+                "unknown connection kind '{other}'"
+            )))
+        }
     };
     let regions = match item.get("regions") {
-        Some(AttributeValue::L(values)) => values.iter().filter_map(|v| v.as_s().ok().cloned()).collect(),
+        Some(AttributeValue::L(values)) => values
+            .iter()
+            .filter_map(|v| v.as_s().ok().cloned())
+            .collect(),
         _ => Vec::new(),
     };
     // Tenant and id come from the key, never from attributes: a row copied into another
@@ -109,7 +142,9 @@ fn connection_from_item(item: &Item) -> Result<Connection> {
         s(item, name)?
             .strip_prefix(prefix)
             .map(str::to_owned)
-            .ok_or_else(|| LauncherError::Internal(format!("stored key '{name}' lacks prefix {prefix}")))
+            .ok_or_else(|| {
+                LauncherError::Internal(format!("stored key '{name}' lacks prefix {prefix}"))
+            })
     };
     Ok(Connection {
         tenant: key_part("pk", "TENANT#")?,
@@ -190,7 +225,9 @@ impl ConnectionStore for DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(e) if matches!(classify(&e), AwsFailure::ConditionFailed(_)) => Err(LauncherError::ConnectionNotFound),
+            Err(e) if matches!(classify(&e), AwsFailure::ConditionFailed(_)) => {
+                Err(LauncherError::ConnectionNotFound)
+            }
             Err(e) => Err(store_error("DeleteItem", &e)),
         }
     }
@@ -209,16 +246,27 @@ impl RuleStore for DynamoStore {
             .send()
             .await
             .map_err(|e| store_error("GetItem", &e))?;
-        let Some(item) = out.item else { return Ok(RuleSet::default()) };
+        let Some(item) = out.item else {
+            return Ok(RuleSet::default());
+        };
         let mut rules: RuleSet = serde_json::from_str(&s(&item, "rules")?)
             .map_err(|e| LauncherError::Internal(format!("stored rules are unreadable: {e}")))?;
         rules.version = n(&item, "version")?;
         Ok(rules)
     }
 
-    async fn put_rules(&self, tenant: &str, rules: &RuleSet, expected_version: u64) -> Result<RuleSet> {
-        let stored = RuleSet { version: expected_version + 1, grants: rules.grants.clone() };
-        let document = serde_json::to_string(&stored).map_err(|e| LauncherError::Internal(e.to_string()))?;
+    async fn put_rules(
+        &self,
+        tenant: &str,
+        rules: &RuleSet,
+        expected_version: u64,
+    ) -> Result<RuleSet> {
+        let stored = RuleSet {
+            version: expected_version + 1,
+            grants: rules.grants.clone(),
+        };
+        let document =
+            serde_json::to_string(&stored).map_err(|e| LauncherError::Internal(e.to_string()))?;
         let request = self
             .client
             .put_item()
@@ -232,7 +280,10 @@ impl RuleStore for DynamoStore {
         } else {
             request
                 .condition_expression("version = :expected")
-                .expression_attribute_values(":expected", AttributeValue::N(expected_version.to_string()))
+                .expression_attribute_values(
+                    ":expected",
+                    AttributeValue::N(expected_version.to_string()),
+                )
         };
         match request.send().await {
             Ok(_) => Ok(stored),

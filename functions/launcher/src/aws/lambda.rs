@@ -33,7 +33,10 @@ pub struct AwsLambdaAccounts {
 
 impl AwsLambdaAccounts {
     pub fn new(sdk: SdkConfig) -> Self {
-        Self { sdk, interceptors: Vec::new() }
+        Self {
+            sdk,
+            interceptors: Vec::new(),
+        }
     }
 
     /// Adds an SDK interceptor to every client this builds (request-level tests, call counting).
@@ -52,7 +55,12 @@ impl AwsLambdaAccounts {
         )
     }
 
-    fn lambda(&self, credentials: &LiveCredentials, region: &str, retries: bool) -> aws_sdk_lambda::Client {
+    fn lambda(
+        &self,
+        credentials: &LiveCredentials,
+        region: &str,
+        retries: bool,
+    ) -> aws_sdk_lambda::Client {
         let mut builder = aws_sdk_lambda::config::Builder::from(&self.sdk)
             .credentials_provider(Self::credentials(credentials))
             .region(aws_sdk_lambda::config::Region::new(region.to_owned()));
@@ -72,10 +80,18 @@ fn linked_error(operation: &str, failure: AwsFailure) -> LauncherError {
     match failure {
         AwsFailure::NotFound(_) => LauncherError::FunctionNotFound,
         AwsFailure::Throttled(code) => LauncherError::Throttled(code),
-        AwsFailure::AccessDenied(code) => LauncherError::ConnectionAccessDenied(format!("{operation}: {code}")),
-        AwsFailure::BadCredentials(code) => LauncherError::ConnectionCredentialsInvalid(format!("{operation}: {code}")),
-        AwsFailure::TooLarge(code) => LauncherError::PayloadTooLarge(format!("AWS Lambda refused the payload as too large ({code})")),
-        AwsFailure::InvalidRequest(code) => LauncherError::InvalidPayload(format!("AWS Lambda refused the request ({code})")),
+        AwsFailure::AccessDenied(code) => {
+            LauncherError::ConnectionAccessDenied(format!("{operation}: {code}"))
+        }
+        AwsFailure::BadCredentials(code) => {
+            LauncherError::ConnectionCredentialsInvalid(format!("{operation}: {code}"))
+        }
+        AwsFailure::TooLarge(code) => LauncherError::PayloadTooLarge(format!(
+            "AWS Lambda refused the payload as too large ({code})"
+        )),
+        AwsFailure::InvalidRequest(code) => {
+            LauncherError::InvalidPayload(format!("AWS Lambda refused the request ({code})"))
+        }
         AwsFailure::ConditionFailed(code) | AwsFailure::Unavailable(code) => {
             LauncherError::LambdaUnavailable(format!("{operation}: {code}"))
         }
@@ -94,7 +110,11 @@ fn remote_function(config: &FunctionConfiguration) -> RemoteFunction {
         handler: config.handler().map(str::to_owned),
         version: config.version().map(str::to_owned),
         state: config.state().map(|s| s.as_str().to_owned()),
-        architectures: config.architectures().iter().map(|a| a.as_str().to_owned()).collect(),
+        architectures: config
+            .architectures()
+            .iter()
+            .map(|a| a.as_str().to_owned())
+            .collect(),
         package_type: config.package_type().map(|p| p.as_str().to_owned()),
         tags: Default::default(),
     }
@@ -103,7 +123,9 @@ fn remote_function(config: &FunctionConfiguration) -> RemoteFunction {
 /// Decodes Lambda's base64 log tail. Invalid UTF-8 (a multi-byte character cut at the 4 KB
 /// boundary) is replaced rather than refused.
 fn decode_log_tail(encoded: Option<&str>) -> Option<String> {
-    let bytes = base64::engine::general_purpose::STANDARD.decode(encoded?).ok()?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded?)
+        .ok()?;
     let start = bytes.len().saturating_sub(LOG_TAIL_LIMIT);
     Some(String::from_utf8_lossy(&bytes[start..]).into_owned())
 }
@@ -111,19 +133,27 @@ fn decode_log_tail(encoded: Option<&str>) -> Option<String> {
 #[async_trait]
 impl LambdaAccounts for AwsLambdaAccounts {
     async fn account_id(&self, credentials: &LiveCredentials) -> Result<String> {
-        let mut builder = aws_sdk_sts::config::Builder::from(&self.sdk).credentials_provider(Self::credentials(credentials));
+        let mut builder = aws_sdk_sts::config::Builder::from(&self.sdk)
+            .credentials_provider(Self::credentials(credentials));
         for interceptor in &self.interceptors {
             builder.push_interceptor(interceptor.clone());
         }
         let sts = aws_sdk_sts::Client::from_conf(builder.build());
-        let out = sts.get_caller_identity().send().await.map_err(|e| match classify(&e) {
-            AwsFailure::BadCredentials(code) | AwsFailure::AccessDenied(code) | AwsFailure::InvalidRequest(code) => {
-                LauncherError::LinkValidationFailed(format!("AWS STS rejected the access key ({code})"))
-            }
-            other => linked_error("GetCallerIdentity", other),
-        })?;
-        out.account
-            .ok_or_else(|| LauncherError::LinkValidationFailed("AWS STS returned no account id".into()))
+        let out = sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| match classify(&e) {
+                AwsFailure::BadCredentials(code)
+                | AwsFailure::AccessDenied(code)
+                | AwsFailure::InvalidRequest(code) => LauncherError::LinkValidationFailed(format!(
+                    "AWS STS rejected the access key ({code})"
+                )),
+                other => linked_error("GetCallerIdentity", other),
+            })?;
+        out.account.ok_or_else(|| {
+            LauncherError::LinkValidationFailed("AWS STS returned no account id".into())
+        })
     }
 
     async fn probe_region(&self, credentials: &LiveCredentials, region: &str) -> Result<()> {
@@ -137,7 +167,11 @@ impl LambdaAccounts for AwsLambdaAccounts {
         Ok(())
     }
 
-    async fn list_functions(&self, credentials: &LiveCredentials, region: &str) -> Result<Vec<RemoteFunction>> {
+    async fn list_functions(
+        &self,
+        credentials: &LiveCredentials,
+        region: &str,
+    ) -> Result<Vec<RemoteFunction>> {
         let lambda = self.lambda(credentials, region, true);
         let mut pages = lambda.list_functions().into_paginator().items().send();
         let mut functions = Vec::new();
@@ -156,7 +190,13 @@ impl LambdaAccounts for AwsLambdaAccounts {
         qualifier: Option<&str>,
     ) -> Result<Option<RemoteFunction>> {
         let lambda = self.lambda(credentials, region, true);
-        let out = match lambda.get_function().function_name(name).set_qualifier(qualifier.map(str::to_owned)).send().await {
+        let out = match lambda
+            .get_function()
+            .function_name(name)
+            .set_qualifier(qualifier.map(str::to_owned))
+            .send()
+            .await
+        {
             Ok(out) => out,
             Err(e) => {
                 return match classify(&e) {
@@ -165,9 +205,16 @@ impl LambdaAccounts for AwsLambdaAccounts {
                 }
             }
         };
-        let Some(config) = out.configuration() else { return Ok(None) };
+        let Some(config) = out.configuration() else {
+            return Ok(None);
+        };
         let mut function = remote_function(config);
-        function.tags = out.tags().cloned().unwrap_or_default().into_iter().collect();
+        function.tags = out
+            .tags()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
         Ok(Some(function))
     }
 
@@ -196,7 +243,10 @@ impl LambdaAccounts for AwsLambdaAccounts {
             request = request.log_type(LogType::Tail);
         }
         let started = Instant::now();
-        let out = request.send().await.map_err(|e| linked_error("Invoke", classify(&e)))?;
+        let out = request
+            .send()
+            .await
+            .map_err(|e| linked_error("Invoke", classify(&e)))?;
         let duration_ms = started.elapsed().as_millis() as u64;
         Ok(InvokeOutcome {
             mode,
@@ -205,7 +255,10 @@ impl LambdaAccounts for AwsLambdaAccounts {
             executed_version: out.executed_version().map(str::to_owned),
             log_tail: decode_log_tail(out.log_result()),
             request_id: out.request_id().map(str::to_owned),
-            payload: out.payload().map(|p| p.as_ref().to_vec()).unwrap_or_default(),
+            payload: out
+                .payload()
+                .map(|p| p.as_ref().to_vec())
+                .unwrap_or_default(),
             duration_ms,
         })
     }
@@ -224,6 +277,9 @@ mod tests {
         assert_eq!(decode_log_tail(Some("not base64!")), None);
         let long = "x".repeat(LOG_TAIL_LIMIT + 100);
         let encoded = base64::engine::general_purpose::STANDARD.encode(&long);
-        assert_eq!(decode_log_tail(Some(&encoded)).unwrap().len(), LOG_TAIL_LIMIT);
+        assert_eq!(
+            decode_log_tail(Some(&encoded)).unwrap().len(),
+            LOG_TAIL_LIMIT
+        );
     }
 }

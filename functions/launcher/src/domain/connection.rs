@@ -19,7 +19,10 @@ pub struct Connection {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum StoredCredentials {
-    AccessKey { access_key_id: String, secret_ciphertext: Vec<u8> },
+    AccessKey {
+        access_key_id: String,
+        secret_ciphertext: Vec<u8>,
+    },
 }
 
 /// Credentials ready to sign requests. `SecretString` redacts itself in `Debug` and zeroizes on drop.
@@ -46,7 +49,9 @@ pub struct ConnectionView {
 impl From<&Connection> for ConnectionView {
     fn from(c: &Connection) -> Self {
         let (kind, access_key_id) = match &c.credentials {
-            StoredCredentials::AccessKey { access_key_id, .. } => ("access_key", Some(access_key_id.clone())),
+            StoredCredentials::AccessKey { access_key_id, .. } => {
+                ("access_key", Some(access_key_id.clone()))
+            }
         };
         Self {
             id: c.id.clone(),

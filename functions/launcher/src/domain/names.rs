@@ -6,17 +6,32 @@ use crate::error::{LauncherError, Result};
 /// Lambda function name (not an ARN): 1-64 of letters, digits, hyphen, underscore.
 pub fn function_name(value: &str) -> Result<()> {
     let ok = (1..=64).contains(&value.len())
-        && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    check(ok, "function name", value, "1-64 letters, digits, '-' or '_'")
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    check(
+        ok,
+        "function name",
+        value,
+        "1-64 letters, digits, '-' or '_'",
+    )
 }
 
 /// Qualifier: `$LATEST`, a version number, or an alias name (1-128 chars, not all digits).
 pub fn qualifier(value: &str) -> Result<()> {
-    let is_version = !value.is_empty() && value.len() <= 10 && value.bytes().all(|b| b.is_ascii_digit());
+    let is_version =
+        !value.is_empty() && value.len() <= 10 && value.bytes().all(|b| b.is_ascii_digit());
     let is_alias = (1..=128).contains(&value.len())
-        && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         && !value.bytes().all(|b| b.is_ascii_digit());
-    check(value == "$LATEST" || is_version || is_alias, "qualifier", value, "$LATEST, a version number or an alias name")
+    check(
+        value == "$LATEST" || is_version || is_alias,
+        "qualifier",
+        value,
+        "$LATEST, a version number or an alias name",
+    )
 }
 
 /// AWS region code such as `us-east-1` or `us-gov-west-1`.
@@ -25,7 +40,9 @@ pub fn region(value: &str) -> Result<()> {
     let ok = value.len() <= 32
         && parts.len() >= 3
         && parts[0].len() == 2
-        && parts[..parts.len() - 1].iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
         && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
         && !parts[parts.len() - 1].is_empty();
     check(ok, "region", value, "an AWS region code such as us-east-1")
@@ -35,14 +52,29 @@ pub fn region(value: &str) -> Result<()> {
 pub fn connection_id(value: &str) -> Result<()> {
     let ok = (1..=63).contains(&value.len())
         && value.as_bytes()[0].is_ascii_alphanumeric()
-        && value.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    check(ok, "connection id", value, "1-63 lowercase letters, digits or '-', starting with a letter or digit")
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    check(
+        ok,
+        "connection id",
+        value,
+        "1-63 lowercase letters, digits or '-', starting with a letter or digit",
+    )
 }
 
 /// Access key id: AKIA/ASIA... 16-128 uppercase letters and digits.
 pub fn access_key_id(value: &str) -> Result<()> {
-    let ok = (16..=128).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
-    check(ok, "access_key_id", value, "16-128 uppercase letters and digits")
+    let ok = (16..=128).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+    check(
+        ok,
+        "access_key_id",
+        value,
+        "16-128 uppercase letters and digits",
+    )
 }
 
 fn check(ok: bool, field: &str, value: &str, form: &str) -> Result<()> {
@@ -51,7 +83,9 @@ fn check(ok: bool, field: &str, value: &str, form: &str) -> Result<()> {
     } else {
         // The value is echoed only in shortened form so a pasted secret cannot be reflected whole.
         let shown: String = value.chars().take(64).collect();
-        Err(LauncherError::invalid(format!("{field} '{shown}' is not valid: expected {form}")))
+        Err(LauncherError::invalid(format!(
+            "{field} '{shown}' is not valid: expected {form}"
+        )))
     }
 }
 
@@ -64,7 +98,14 @@ mod tests {
         for ok in ["a", "hello-world", "Report_2024", &"x".repeat(64)] {
             assert!(function_name(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "has space", "arn:aws:lambda", "a/b", "ünï", &"x".repeat(65)] {
+        for bad in [
+            "",
+            "has space",
+            "arn:aws:lambda",
+            "a/b",
+            "ünï",
+            &"x".repeat(65),
+        ] {
             let err = function_name(bad).unwrap_err();
             assert_eq!(err.code().as_str(), "invalid_request", "{bad}");
         }
@@ -82,10 +123,23 @@ mod tests {
 
     #[test]
     fn regions() {
-        for ok in ["us-east-1", "eu-central-2", "us-gov-west-1", "ap-southeast-4"] {
+        for ok in [
+            "us-east-1",
+            "eu-central-2",
+            "us-gov-west-1",
+            "ap-southeast-4",
+        ] {
             assert!(region(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "us-east", "US-EAST-1", "useast1", "us-east-1a", "x-east-1", "us--1"] {
+        for bad in [
+            "",
+            "us-east",
+            "US-EAST-1",
+            "useast1",
+            "us-east-1a",
+            "x-east-1",
+            "us--1",
+        ] {
             assert!(region(bad).is_err(), "{bad}");
         }
     }

@@ -57,7 +57,11 @@ pub struct Permissions {
 }
 
 impl Permissions {
-    pub const ALL: Self = Self { view: true, invoke: true, invoke_async: true };
+    pub const ALL: Self = Self {
+        view: true,
+        invoke: true,
+        invoke_async: true,
+    };
 
     pub fn allows(self, action: Action) -> bool {
         match action {
@@ -68,22 +72,35 @@ impl Permissions {
     }
 
     pub fn names(self) -> Vec<&'static str> {
-        [(self.view, "view"), (self.invoke, "invoke"), (self.invoke_async, "invoke_async")]
-            .into_iter()
-            .filter_map(|(on, name)| on.then_some(name))
-            .collect()
+        [
+            (self.view, "view"),
+            (self.invoke, "invoke"),
+            (self.invoke_async, "invoke_async"),
+        ]
+        .into_iter()
+        .filter_map(|(on, name)| on.then_some(name))
+        .collect()
     }
 }
 
 /// The single access decision. The tenant boundary is not decided here: the rule set and the
 /// function reference passed in already belong to the principal's tenant, because every store
 /// lookup is keyed by the principal's tenant.
-pub fn authorize(principal: &Principal, admin_group: &str, rules: &RuleSet, function: &FunctionRef) -> Permissions {
+pub fn authorize(
+    principal: &Principal,
+    admin_group: &str,
+    rules: &RuleSet,
+    function: &FunctionRef,
+) -> Permissions {
     if principal.in_group(admin_group) {
         return Permissions::ALL;
     }
     let mut granted = Permissions::default();
-    for grant in rules.grants.iter().filter(|g| g.applies_to(principal) && g.selects(function)) {
+    for grant in rules
+        .grants
+        .iter()
+        .filter(|g| g.applies_to(principal) && g.selects(function))
+    {
         for action in &grant.actions {
             match action {
                 Action::View => granted.view = true,
@@ -98,7 +115,8 @@ pub fn authorize(principal: &Principal, admin_group: &str, rules: &RuleSet, func
 
 impl Grant {
     fn applies_to(&self, principal: &Principal) -> bool {
-        self.groups.iter().any(|g| principal.in_group(g)) || self.subjects.iter().any(|s| *s == principal.subject)
+        self.groups.iter().any(|g| principal.in_group(g))
+            || self.subjects.contains(&principal.subject)
     }
 
     fn selects(&self, f: &FunctionRef) -> bool {
@@ -115,20 +133,44 @@ fn matches_any(patterns: &[String], value: &str) -> bool {
 /// Checks a rule set a tenant admin submitted; each problem names the grant and field.
 pub fn validate(rules: &RuleSet) -> Result<()> {
     for (i, grant) in rules.grants.iter().enumerate() {
-        let at = |field: &str, why: &str| LauncherError::invalid(format!("grants[{i}].{field}: {why}"));
+        let at =
+            |field: &str, why: &str| LauncherError::invalid(format!("grants[{i}].{field}: {why}"));
         if grant.groups.is_empty() && grant.subjects.is_empty() {
-            return Err(at("groups", "a grant must name at least one group or subject"));
+            return Err(at(
+                "groups",
+                "a grant must name at least one group or subject",
+            ));
         }
         if grant.actions.is_empty() {
-            return Err(at("actions", "a grant must allow at least one of view, invoke, invoke_async"));
+            return Err(at(
+                "actions",
+                "a grant must allow at least one of view, invoke, invoke_async",
+            ));
         }
-        for (field, patterns) in [("connections", &grant.connections), ("regions", &grant.regions), ("functions", &grant.functions)] {
+        for (field, patterns) in [
+            ("connections", &grant.connections),
+            ("regions", &grant.regions),
+            ("functions", &grant.functions),
+        ] {
             if patterns.is_empty() {
-                return Err(at(field, "an empty selector matches nothing; omit it or use \"*\""));
+                return Err(at(
+                    field,
+                    "an empty selector matches nothing; omit it or use \"*\"",
+                ));
             }
             for p in patterns {
-                if p.is_empty() || p.len() > 128 || !p.chars().all(|c| c.is_ascii_alphanumeric() || "-_*?$".contains(c)) {
-                    return Err(at(field, &format!("'{p}' is not a valid pattern (letters, digits, '-', '_', '*', '?')")));
+                if p.is_empty()
+                    || p.len() > 128
+                    || !p
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-_*?$".contains(c))
+                {
+                    return Err(at(
+                        field,
+                        &format!(
+                            "'{p}' is not a valid pattern (letters, digits, '-', '_', '*', '?')"
+                        ),
+                    ));
                 }
             }
         }
@@ -158,7 +200,11 @@ mod tests {
     }
 
     fn f(conn: &str, region: &str, name: &str) -> FunctionRef {
-        FunctionRef { connection: conn.into(), region: region.into(), name: name.into() }
+        FunctionRef {
+            connection: conn.into(),
+            region: region.into(),
+            name: name.into(),
+        }
     }
 
     fn rules(json: &str) -> RuleSet {
@@ -170,14 +216,22 @@ mod tests {
     #[test]
     fn deny_by_default() {
         let p = principal("bob", &["ops"]);
-        let none = authorize(&p, "admins", &RuleSet::default(), &f("prod", "us-east-1", "x"));
+        let none = authorize(
+            &p,
+            "admins",
+            &RuleSet::default(),
+            &f("prod", "us-east-1", "x"),
+        );
         assert_eq!(none, Permissions::default());
     }
 
     #[test]
     fn admins_get_everything() {
         let p = principal("root", &["admins"]);
-        assert_eq!(authorize(&p, "admins", &RuleSet::default(), &f("c", "us-east-1", "x")), Permissions::ALL);
+        assert_eq!(
+            authorize(&p, "admins", &RuleSet::default(), &f("c", "us-east-1", "x")),
+            Permissions::ALL
+        );
     }
 
     #[test]
@@ -187,31 +241,66 @@ mod tests {
         );
         let ops = principal("bob", &["ops"]);
         let p = authorize(&ops, "admins", &r, &f("prod", "us-east-1", "report-daily"));
-        assert_eq!(p, Permissions { view: true, invoke: true, invoke_async: false });
-        for other in [f("dev", "us-east-1", "report-daily"), f("prod", "eu-west-1", "report-daily"), f("prod", "us-east-1", "billing")] {
-            assert_eq!(authorize(&ops, "admins", &r, &other), Permissions::default(), "{other:?}");
+        assert_eq!(
+            p,
+            Permissions {
+                view: true,
+                invoke: true,
+                invoke_async: false
+            }
+        );
+        for other in [
+            f("dev", "us-east-1", "report-daily"),
+            f("prod", "eu-west-1", "report-daily"),
+            f("prod", "us-east-1", "billing"),
+        ] {
+            assert_eq!(
+                authorize(&ops, "admins", &r, &other),
+                Permissions::default(),
+                "{other:?}"
+            );
         }
         let billing = principal("carol", &["billing"]);
-        assert_eq!(authorize(&billing, "admins", &r, &f("prod", "us-east-1", "report-daily")), Permissions::default());
+        assert_eq!(
+            authorize(
+                &billing,
+                "admins",
+                &r,
+                &f("prod", "us-east-1", "report-daily")
+            ),
+            Permissions::default()
+        );
     }
 
     #[test]
     fn subjects_and_view_only() {
         let r = rules(r#"{"grants":[{"subjects":["dave"],"actions":["view"]}]}"#);
         let dave = principal("dave", &[]);
-        assert_eq!(authorize(&dave, "admins", &r, &f("a", "us-east-1", "b")), Permissions { view: true, ..Default::default() });
+        assert_eq!(
+            authorize(&dave, "admins", &r, &f("a", "us-east-1", "b")),
+            Permissions {
+                view: true,
+                ..Default::default()
+            }
+        );
     }
 
     #[test]
     fn invoke_always_implies_view() {
         let r = rules(r#"{"grants":[{"groups":["ops"],"actions":["invoke_async"]}]}"#);
-        let p = authorize(&principal("x", &["ops"]), "admins", &r, &f("a", "us-east-1", "b"));
+        let p = authorize(
+            &principal("x", &["ops"]),
+            "admins",
+            &r,
+            &f("a", "us-east-1", "b"),
+        );
         assert!(p.view && p.invoke_async && !p.invoke);
     }
 
     #[test]
     fn question_mark_glob() {
-        let r = rules(r#"{"grants":[{"groups":["ops"],"functions":["job-?"],"actions":["view"]}]}"#);
+        let r =
+            rules(r#"{"grants":[{"groups":["ops"],"functions":["job-?"],"actions":["view"]}]}"#);
         let ops = principal("x", &["ops"]);
         assert!(authorize(&ops, "admins", &r, &f("a", "us-east-1", "job-1")).view);
         assert!(!authorize(&ops, "admins", &r, &f("a", "us-east-1", "job-12")).view);
@@ -221,10 +310,22 @@ mod tests {
     fn validation_names_the_bad_field() {
         let cases = [
             (r#"{"grants":[{"actions":["view"]}]}"#, "grants[0].groups"),
-            (r#"{"grants":[{"groups":["ops"],"actions":[]}]}"#, "grants[0].actions"),
-            (r#"{"grants":[{"groups":["ops"],"regions":[],"actions":["view"]}]}"#, "grants[0].regions"),
-            (r#"{"grants":[{"groups":["ops"],"functions":["a/b"],"actions":["view"]}]}"#, "grants[0].functions"),
-            (r#"{"grants":[{"groups":["ops"],"regions":["moon-1"],"actions":["view"]}]}"#, "grants[0].regions"),
+            (
+                r#"{"grants":[{"groups":["ops"],"actions":[]}]}"#,
+                "grants[0].actions",
+            ),
+            (
+                r#"{"grants":[{"groups":["ops"],"regions":[],"actions":["view"]}]}"#,
+                "grants[0].regions",
+            ),
+            (
+                r#"{"grants":[{"groups":["ops"],"functions":["a/b"],"actions":["view"]}]}"#,
+                "grants[0].functions",
+            ),
+            (
+                r#"{"grants":[{"groups":["ops"],"regions":["moon-1"],"actions":["view"]}]}"#,
+                "grants[0].regions",
+            ),
         ];
         for (json, field) in cases {
             let r: RuleSet = serde_json::from_str(json).unwrap();
@@ -235,7 +336,13 @@ mod tests {
 
     #[test]
     fn unknown_fields_and_actions_are_refused() {
-        assert!(serde_json::from_str::<RuleSet>(r#"{"grants":[{"groups":["a"],"actions":["view"],"colour":"red"}]}"#).is_err());
-        assert!(serde_json::from_str::<RuleSet>(r#"{"grants":[{"groups":["a"],"actions":["delete"]}]}"#).is_err());
+        assert!(serde_json::from_str::<RuleSet>(
+            r#"{"grants":[{"groups":["a"],"actions":["view"],"colour":"red"}]}"#
+        )
+        .is_err());
+        assert!(serde_json::from_str::<RuleSet>(
+            r#"{"grants":[{"groups":["a"],"actions":["delete"]}]}"#
+        )
+        .is_err());
     }
 }

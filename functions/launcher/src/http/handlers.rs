@@ -25,12 +25,19 @@ use crate::service::LinkAccessKey;
 type AppStateRef = State<Arc<AppState>>;
 
 fn query<T>(q: std::result::Result<Query<T>, QueryRejection>) -> Result<T> {
-    q.map(|Query(v)| v).map_err(|e| LauncherError::invalid(format!("bad query string: {}", e.body_text())))
+    q.map(|Query(v)| v)
+        .map_err(|e| LauncherError::invalid(format!("bad query string: {}", e.body_text())))
 }
 
-fn function_path(p: std::result::Result<Path<(String, String, String)>, PathRejection>) -> Result<FunctionRef> {
+fn function_path(
+    p: std::result::Result<Path<(String, String, String)>, PathRejection>,
+) -> Result<FunctionRef> {
     let Path((connection, region, name)) = p.map_err(|_| LauncherError::FunctionNotFound)?;
-    Ok(FunctionRef { connection, region, name })
+    Ok(FunctionRef {
+        connection,
+        region,
+        name,
+    })
 }
 
 #[derive(Deserialize)]
@@ -46,7 +53,10 @@ pub async fn list_functions(
     q: std::result::Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Response> {
     let q = query(q)?;
-    let page = state.launcher.list_functions(&principal, q.limit, q.cursor.as_deref()).await?;
+    let page = state
+        .launcher
+        .list_functions(&principal, q.limit, q.cursor.as_deref())
+        .await?;
     Ok(Json(page).into_response())
 }
 
@@ -64,7 +74,10 @@ pub async fn get_function(
 ) -> Result<Response> {
     let reference = function_path(path)?;
     let q = query(q)?;
-    let detail = state.launcher.get_function(&principal, &reference, q.qualifier.as_deref()).await?;
+    let detail = state
+        .launcher
+        .get_function(&principal, &reference, q.qualifier.as_deref())
+        .await?;
     Ok(Json(detail).into_response())
 }
 
@@ -87,7 +100,16 @@ pub async fn invoke(
     let mode = InvokeMode::parse(q.mode.as_deref())
         .ok_or_else(|| LauncherError::invalid("mode must be sync, async or dry-run"))?;
     let payload = bytes_body(body)?.to_vec();
-    let outcome = state.launcher.invoke(&principal, &reference, q.qualifier.as_deref(), mode, payload).await?;
+    let outcome = state
+        .launcher
+        .invoke(
+            &principal,
+            &reference,
+            q.qualifier.as_deref(),
+            mode,
+            payload,
+        )
+        .await?;
     Ok(invoke_response(&outcome))
 }
 
@@ -101,7 +123,10 @@ fn payload_member(payload: &[u8]) -> (Value, &'static str) {
     }
     match std::str::from_utf8(payload) {
         Ok(text) => (Value::String(text.to_owned()), "text"),
-        Err(_) => (Value::String(base64::engine::general_purpose::STANDARD.encode(payload)), "base64"),
+        Err(_) => (
+            Value::String(base64::engine::general_purpose::STANDARD.encode(payload)),
+            "base64",
+        ),
     }
 }
 
@@ -127,7 +152,11 @@ fn invoke_response(outcome: &InvokeOutcome) -> Response {
         (Some(kind), _) => {
             let mut extra = Map::new();
             extra.insert("result".into(), result);
-            problem(ErrorCode::FunctionError, &format!("the function ran and failed ({kind})"), extra)
+            problem(
+                ErrorCode::FunctionError,
+                &format!("the function ran and failed ({kind})"),
+                extra,
+            )
         }
         (None, InvokeMode::Async) => (StatusCode::ACCEPTED, Json(result)).into_response(),
         (None, _) => Json(result).into_response(),
@@ -135,7 +164,10 @@ fn invoke_response(outcome: &InvokeOutcome) -> Response {
 }
 
 pub async fn list_connections(State(state): AppStateRef, principal: Principal) -> Result<Response> {
-    Ok(Json(json!({ "connections": state.launcher.list_connections(&principal).await? })).into_response())
+    Ok(
+        Json(json!({ "connections": state.launcher.list_connections(&principal).await? }))
+            .into_response(),
+    )
 }
 
 pub async fn link(
@@ -194,13 +226,28 @@ pub async fn put_rules(
 ) -> Result<Response> {
     let expected = headers
         .get(header::IF_MATCH)
-        .ok_or_else(|| LauncherError::PreconditionRequired("send If-Match with the ETag from GET /rules (\"0\" when none exist)".into()))?
+        .ok_or_else(|| {
+            LauncherError::PreconditionRequired(
+                "send If-Match with the ETag from GET /rules (\"0\" when none exist)".into(),
+            )
+        })?
         .to_str()
         .ok()
-        .and_then(|v| v.trim().trim_start_matches("W/").trim_matches('"').parse::<u64>().ok())
-        .ok_or_else(|| LauncherError::invalid("If-Match must be the ETag from GET /rules, such as \"3\""))?;
+        .and_then(|v| {
+            v.trim()
+                .trim_start_matches("W/")
+                .trim_matches('"')
+                .parse::<u64>()
+                .ok()
+        })
+        .ok_or_else(|| {
+            LauncherError::invalid("If-Match must be the ETag from GET /rules, such as \"3\"")
+        })?;
     let rules: RuleSet = json_body(body)?;
-    let stored = state.launcher.put_rules(&principal, rules, expected).await?;
+    let stored = state
+        .launcher
+        .put_rules(&principal, rules, expected)
+        .await?;
     Ok(with_etag(&stored))
 }
 

@@ -43,7 +43,11 @@ impl IntoResponse for LauncherError {
             tracing::error!(code = code.as_str(), error = %self, "request failed");
         }
         // Internal details stay in the log; the client gets a stable, generic sentence.
-        let detail = if code == ErrorCode::Internal { "the launcher hit an internal error".to_owned() } else { self.to_string() };
+        let detail = if code == ErrorCode::Internal {
+            "the launcher hit an internal error".to_owned()
+        } else {
+            self.to_string()
+        };
         problem(code, &detail, Map::new())
     }
 }

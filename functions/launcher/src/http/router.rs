@@ -25,13 +25,27 @@ pub fn router(state: Arc<AppState>, routes: Routes) -> Router {
     let list = || {
         Router::new()
             .route("/functions", get(handlers::list_functions))
-            .route("/functions/{connection}/{region}/{name}", get(handlers::get_function))
+            .route(
+                "/functions/{connection}/{region}/{name}",
+                get(handlers::get_function),
+            )
     };
-    let invoke = || Router::new().route("/functions/{connection}/{region}/{name}/invoke", post(handlers::invoke));
+    let invoke = || {
+        Router::new().route(
+            "/functions/{connection}/{region}/{name}/invoke",
+            post(handlers::invoke),
+        )
+    };
     let link = || {
         Router::new()
-            .route("/connections", get(handlers::list_connections).post(handlers::link))
-            .route("/connections/{id}", get(handlers::get_connection).delete(handlers::unlink))
+            .route(
+                "/connections",
+                get(handlers::list_connections).post(handlers::link),
+            )
+            .route(
+                "/connections/{id}",
+                get(handlers::get_connection).delete(handlers::unlink),
+            )
             .route("/rules", get(handlers::get_rules).put(handlers::put_rules))
     };
     let app = match routes {

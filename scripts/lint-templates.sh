@@ -57,8 +57,9 @@ if ! env -u AWS_PROFILE -u AWS_DEFAULT_PROFILE \
   status=1
 fi
 
-echo "==> policies: JSON syntax; infra/access-key-user.yaml statements == policies/launcher-access-policy.json"
+echo "==> policies: JSON syntax; every infra/ LauncherAccessPolicy == policies/launcher-access-policy.json"
 if ! "$PYTHON" - "${policy_files[@]}" <<'PY'; then
+import glob
 import json
 import sys
 
@@ -74,37 +75,46 @@ for path in sys.argv[1:]:
         print(f"{path}: {e}")
         failed = True
 
+
+def plain(value):
+    # cfn-lint's decoder returns str/dict/list subclasses: normalise through JSON.
+    return json.loads(json.dumps(value))
+
+
+def as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+def statements(d):
+    return {
+        s["Sid"]: (s["Effect"], sorted(as_list(s["Action"])), sorted(as_list(s["Resource"])), s.get("Condition"))
+        for s in plain(d)["Statement"]
+    }
+
+
 access = docs.get("policies/launcher-access-policy.json")
 if access is None:
     print("policies/launcher-access-policy.json: missing or unreadable")
     failed = True
 else:
-    template, matches = decode("infra/access-key-user.yaml")
-    if matches or template is None:
-        print("infra/access-key-user.yaml: cannot be parsed")
-        failed = True
-    else:
-        doc = template["Resources"]["LauncherAccessPolicy"]["Properties"]["PolicyDocument"]
-
-        def plain(value):
-            # cfn-lint's decoder returns str/dict/list subclasses: normalise through JSON.
-            return json.loads(json.dumps(value))
-
-        def as_list(value):
-            return value if isinstance(value, list) else [value]
-
-        def statements(d):
-            return {
-                s["Sid"]: (s["Effect"], sorted(as_list(s["Action"])), sorted(as_list(s["Resource"])), s.get("Condition"))
-                for s in plain(d)["Statement"]
-            }
-
-        want, got = statements(access), statements(doc)
-        if want != got:
-            print("infra/access-key-user.yaml LauncherAccessPolicy differs from policies/launcher-access-policy.json")
-            print(f"  policies/launcher-access-policy.json: {want}")
-            print(f"  infra/access-key-user.yaml:           {got}")
+    want = statements(access)
+    for path in sorted(glob.glob("infra/*.yaml")):
+        template, matches = decode(path)
+        if matches or template is None:
+            print(f"{path}: cannot be parsed")
             failed = True
+            continue
+        policy = template.get("Resources", {}).get("LauncherAccessPolicy")
+        if policy is None:
+            continue
+        got = statements(policy["Properties"]["PolicyDocument"])
+        if want != got:
+            print(f"{path}: LauncherAccessPolicy differs from policies/launcher-access-policy.json")
+            print(f"  policies/launcher-access-policy.json: {want}")
+            print(f"  {path}: {got}")
+            failed = True
+        else:
+            print(f"{path}: LauncherAccessPolicy matches")
 
 sys.exit(1 if failed else 0)
 PY

@@ -20,7 +20,6 @@ use launcher::aws::lambda::AwsLambdaAccounts;
 use launcher::domain::connection::LiveCredentials;
 use launcher::domain::function::InvokeMode;
 use launcher::ports::LambdaAccounts;
-use launcher::service::Launcher;
 use launcher::AppState;
 use launcher_tests::*;
 use serde_json::json;
@@ -41,10 +40,10 @@ async fn accounts_with(rules: &[&Rule]) -> AwsLambdaAccounts {
 }
 
 fn creds() -> LiveCredentials {
-    LiveCredentials {
-        access_key_id: "AKIAEXAMPLEEXAMPLE12".into(),
-        secret_access_key: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".to_owned().into(),
-    }
+    LiveCredentials::access_key(
+        "AKIAEXAMPLEEXAMPLE12",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".to_owned().into(),
+    )
 }
 
 fn lambda_error(status: u16, error_type: &str) -> HttpResponse {
@@ -113,8 +112,10 @@ async fn control_plane_reads_retry_transient_failures() {
 #[tokio::test]
 async fn a_sync_invoke_is_never_retried() {
     for (status, error_type, code) in [
-        (500, "ServiceException", "lambda_unavailable"),
-        (502, "EC2UnexpectedException", "lambda_unavailable"),
+        // 5xx: Lambda may have run it. Said so, never retried.
+        (500, "ServiceException", "invoke_outcome_unknown"),
+        (502, "EC2UnexpectedException", "invoke_outcome_unknown"),
+        (409, "ResourceConflictException", "function_not_ready"),
         (429, "TooManyRequestsException", "throttled"),
         (403, "AccessDeniedException", "connection_access_denied"),
         (
@@ -271,13 +272,7 @@ async fn http_answers_for_lambda_failures() {
             )
             .unwrap(),
         )),
-        launcher: Launcher {
-            connections: real.state.launcher.connections.clone(),
-            rules: real.state.launcher.rules.clone(),
-            cipher: real.state.launcher.cipher.clone(),
-            accounts: Arc::new(accounts),
-            admin_group: ADMIN_GROUP.into(),
-        },
+        launcher: real.state.launcher.with_accounts(Arc::new(accounts)),
     });
     let app = launcher::http::router(state, launcher::http::Routes::All);
     let admin = admin_token("acme");
@@ -325,4 +320,48 @@ async fn http_answers_for_lambda_failures() {
     assert_eq!(throttled.code(), "throttled");
     assert_eq!(throttled.headers["retry-after"], "1");
     assert_eq!(throttle.num_calls(), 1);
+}
+
+/// The real duplicate-run risk: the request reached Lambda and the answer never came back.
+/// The invoke gives up at its deadline, says the outcome is unknown, and sends nothing again.
+#[tokio::test]
+async fn an_invoke_that_times_out_is_reported_unknown_and_not_resent() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", silent.local_addr().unwrap());
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counter = accepted.clone();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = silent.accept().await {
+            counter.fetch_add(1, Ordering::SeqCst);
+            held.push(socket); // read nothing, answer nothing
+        }
+    });
+    let sdk = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(REGION))
+        .credentials_provider(Credentials::for_tests())
+        .endpoint_url(endpoint)
+        .load()
+        .await;
+    let accounts = AwsLambdaAccounts::new(sdk).with_invoke_deadline(Duration::from_millis(300));
+    let err = accounts
+        .invoke(
+            &creds(),
+            REGION,
+            "f",
+            None,
+            InvokeMode::Sync,
+            b"{}".to_vec(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code().as_str(), "invoke_outcome_unknown", "{err}");
+    assert!(err.to_string().contains("may have run"));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        accepted.load(Ordering::SeqCst),
+        1,
+        "the invoke was sent exactly once"
+    );
 }

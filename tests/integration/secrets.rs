@@ -89,7 +89,7 @@ async fn the_secret_appears_in_no_response_and_no_log_line() {
     );
 
     // Debug output of every type that holds the secret is redacted.
-    let request: launcher::service::LinkAccessKey =
+    let request: launcher::service::LinkRequest =
         serde_json::from_value(account.link_body("prod", &[REGION])).unwrap();
     let debug = format!("{request:?}");
     assert!(
@@ -99,6 +99,7 @@ async fn the_secret_appears_in_no_response_and_no_log_line() {
     let live = launcher::domain::connection::LiveCredentials {
         access_key_id: account.access_key_id.clone(),
         secret_access_key: secret.clone().into(),
+        session_token: Some(secret.clone().into()),
     };
     assert!(!format!("{live:?}").contains(&secret));
 }

@@ -121,14 +121,22 @@ fn functions_are_arm64_cargo_lambda_builds_with_no_aws_reach_of_their_own() {
         for policy in props["Policies"].as_sequence().unwrap() {
             for statement in policy["Statement"].as_sequence().unwrap() {
                 for action in actions(statement) {
+                    let sts = action == "sts:AssumeRole" || action == "sts:SetSourceIdentity";
                     assert!(
-                        action.starts_with("dynamodb:") || action.starts_with("kms:") || action.starts_with("logs:"),
+                        action.starts_with("dynamodb:") || action.starts_with("kms:") || sts,
                         "{name} grants {action}: linked accounts are reached with linked credentials only"
                     );
                     assert!(
                         !action.contains('*'),
                         "{name} grants a wildcard action {action}"
                     );
+                    if sts {
+                        let resource = format!("{:?}", statement["Resource"]);
+                        assert!(
+                            resource.contains(":role/lambda-launcher-*"),
+                            "{name}: {action} on {resource}"
+                        );
+                    }
                 }
             }
         }
@@ -188,6 +196,7 @@ async fn template_routes_match_each_functions_router() {
         ("POST", "/functions/{connection}/{region}/{name}/invoke"),
         ("GET", "/connections"),
         ("POST", "/connections"),
+        ("POST", "/connections/role-setup"),
         ("GET", "/connections/{id}"),
         ("DELETE", "/connections/{id}"),
         ("GET", "/rules"),
@@ -229,19 +238,50 @@ fn the_linked_account_policy_grants_exactly_what_the_launcher_calls() {
         assert_eq!(statement["Effect"], "Allow");
     }
 
-    // The customer-account template attaches the same statements.
-    let infra: Value = serde_yaml::from_str(&read("infra/access-key-user.yaml")).unwrap();
-    let managed = infra["Resources"]
-        .as_mapping()
-        .unwrap()
-        .values()
-        .find(|r| r["Type"].as_str() == Some("AWS::IAM::ManagedPolicy"))
-        .expect("a managed policy in infra/access-key-user.yaml");
-    let infra_actions: BTreeSet<String> = managed["Properties"]["PolicyDocument"]["Statement"]
-        .as_sequence()
-        .unwrap()
-        .iter()
-        .flat_map(actions)
-        .collect();
-    assert_eq!(infra_actions, expected);
+    // Every customer-account template attaches the same statements.
+    for template in [
+        "infra/access-key-user.yaml",
+        "infra/cross-account-role.yaml",
+    ] {
+        let infra: Value = serde_yaml::from_str(&read(template)).unwrap();
+        let managed = &infra["Resources"]["LauncherAccessPolicy"];
+        assert_eq!(
+            managed["Type"].as_str(),
+            Some("AWS::IAM::ManagedPolicy"),
+            "{template}"
+        );
+        let infra_actions: BTreeSet<String> = managed["Properties"]["PolicyDocument"]["Statement"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .flat_map(actions)
+            .collect();
+        assert_eq!(infra_actions, expected, "{template}");
+    }
+}
+
+/// The role template trusts exactly the launcher account, on the External ID, for AssumeRole
+/// and SetSourceIdentity.
+#[test]
+fn the_role_template_trusts_the_launcher_only_with_the_external_id() {
+    let infra: Value = serde_yaml::from_str(&read("infra/cross-account-role.yaml")).unwrap();
+    let trust = &infra["Resources"]["LauncherAccessRole"]["Properties"]["AssumeRolePolicyDocument"]
+        ["Statement"];
+    let statements = trust.as_sequence().unwrap();
+    assert_eq!(statements.len(), 1);
+    let statement = &statements[0];
+    assert_eq!(
+        actions(statement),
+        ["sts:AssumeRole", "sts:SetSourceIdentity"]
+    );
+    let principal = format!("{:?}", statement["Principal"]["AWS"]);
+    assert!(
+        principal.contains("${LauncherAccountId}:root"),
+        "{principal}"
+    );
+    let condition = format!(
+        "{:?}",
+        statement["Condition"]["StringEquals"]["sts:ExternalId"]
+    );
+    assert!(condition.contains("ExternalId"), "{condition}");
 }

@@ -236,6 +236,8 @@ pub fn test_config(table: &str, key_alias: &str, auth: AuthMode) -> Config {
         },
         admin_group: ADMIN_GROUP.into(),
         auth,
+        // Unset: the launcher asks STS, as it does when deployed without the variable.
+        account_id: None,
     }
 }
 

@@ -27,14 +27,14 @@ pub struct AppState {
 
 impl AppState {
     /// Builds the state from the environment: configuration, then the AWS clients, once.
-    /// `jwks` supplies the JWKS document when the configuration names one (the caller fetches
-    /// URLs, so Lambda binaries carry no extra HTTP client).
     pub async fn from_env() -> Result<Arc<Self>> {
         let config = Config::from_env()?;
         let sdk = aws_config::load_from_env().await;
         Self::new(config, &sdk, None)
     }
 
+    /// `jwks_document` is the JWKS when the caller fetched it (the local server fetches URLs, so
+    /// Lambda binaries carry no HTTP client for it); otherwise a configured JWKS is read as a file.
     pub fn new(config: Config, sdk: &SdkConfig, jwks_document: Option<&str>) -> Result<Arc<Self>> {
         let authenticator = match &config.auth {
             AuthMode::Authorizer => Authenticator::ApiGatewayAuthorizer,
@@ -59,16 +59,19 @@ impl AppState {
             aws_sdk_dynamodb::Client::new(sdk),
             &config.table,
         ));
-        let launcher = Launcher {
-            connections: store.clone(),
-            rules: store,
-            cipher: Arc::new(KmsCipher::new(
+        let launcher = Launcher::new(
+            store.clone(),
+            store,
+            Arc::new(KmsCipher::new(
                 aws_sdk_kms::Client::new(sdk),
                 &config.kms_key_id,
             )),
-            accounts: Arc::new(AwsLambdaAccounts::new(sdk.clone())),
-            admin_group: config.admin_group.clone(),
-        };
+            Arc::new(
+                AwsLambdaAccounts::new(sdk.clone())
+                    .with_launcher_account(config.account_id.clone()),
+            ),
+            config.admin_group.clone(),
+        );
         Ok(Arc::new(Self {
             config,
             launcher,

@@ -14,6 +14,11 @@ pub const LOG_TAIL_LIMIT: usize = 4 * 1024;
 /// Largest page of `GET /functions`.
 pub const MAX_PAGE_SIZE: usize = 200;
 pub const DEFAULT_PAGE_SIZE: usize = 50;
+/// Largest body of the admin routes (links, rules): far above any valid one.
+pub const ADMIN_BODY_LIMIT: usize = 64 * 1024;
+/// Largest invoke answer the launcher returns: Lambda's own 6 MB response limit applies to the
+/// launcher function too, and the API Gateway envelope needs room.
+pub const RESPONSE_LIMIT: usize = SYNC_PAYLOAD_LIMIT - 64 * 1024;
 
 /// Where a request's identity comes from.
 #[derive(Debug, Clone)]
@@ -53,10 +58,12 @@ pub struct Config {
     pub claims: ClaimNames,
     pub admin_group: String,
     pub auth: AuthMode,
+    /// The launcher's own AWS account (template.yaml sets it); looked up with STS when unset.
+    pub account_id: Option<String>,
 }
 
 impl Config {
-    /// Reads `LAUNCHER_*` variables. See README "Configuration" for the list.
+    /// Reads `LAUNCHER_*` variables; docs/configuration.md lists them.
     pub fn from_env() -> Result<Self> {
         let auth = match optional("LAUNCHER_AUTH_MODE")
             .as_deref()
@@ -80,6 +87,7 @@ impl Config {
             admin_group: optional("LAUNCHER_ADMIN_GROUP")
                 .unwrap_or_else(|| "launcher-admins".into()),
             auth,
+            account_id: optional("LAUNCHER_ACCOUNT_ID"),
         })
     }
 }

@@ -6,108 +6,58 @@
 
 use std::fmt;
 
-/// Stable codes clients may switch on. Renaming one is a breaking API change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorCode {
-    Unauthenticated,
-    Forbidden,
-    InvalidRequest,
-    InvalidPayload,
-    PayloadTooLarge,
-    FunctionNotFound,
-    ConnectionNotFound,
-    ConnectionExists,
-    VersionConflict,
-    PreconditionRequired,
-    RouteNotFound,
-    MethodNotAllowed,
-    InvokeForbidden,
-    Throttled,
-    FunctionError,
-    ConnectionAccessDenied,
-    ConnectionCredentialsInvalid,
-    LinkValidationFailed,
-    LambdaUnavailable,
-    StoreUnavailable,
-    SecretUnavailable,
-    Internal,
+macro_rules! error_codes {
+    ($($variant:ident => ($code:literal, $status:literal, $title:literal),)*) => {
+        /// Stable codes clients may switch on. Renaming one is a breaking API change.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum ErrorCode { $($variant,)* }
+
+        impl ErrorCode {
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $code,)* }
+            }
+
+            pub fn status(self) -> u16 {
+                match self { $(Self::$variant => $status,)* }
+            }
+
+            pub fn title(self) -> &'static str {
+                match self { $(Self::$variant => $title,)* }
+            }
+        }
+    };
 }
 
-impl ErrorCode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Unauthenticated => "unauthenticated",
-            Self::Forbidden => "forbidden",
-            Self::InvalidRequest => "invalid_request",
-            Self::InvalidPayload => "invalid_payload",
-            Self::PayloadTooLarge => "payload_too_large",
-            Self::FunctionNotFound => "function_not_found",
-            Self::ConnectionNotFound => "connection_not_found",
-            Self::ConnectionExists => "connection_exists",
-            Self::VersionConflict => "version_conflict",
-            Self::PreconditionRequired => "precondition_required",
-            Self::RouteNotFound => "route_not_found",
-            Self::MethodNotAllowed => "method_not_allowed",
-            Self::InvokeForbidden => "invoke_forbidden",
-            Self::Throttled => "throttled",
-            Self::FunctionError => "function_error",
-            Self::ConnectionAccessDenied => "connection_access_denied",
-            Self::ConnectionCredentialsInvalid => "connection_credentials_invalid",
-            Self::LinkValidationFailed => "link_validation_failed",
-            Self::LambdaUnavailable => "lambda_unavailable",
-            Self::StoreUnavailable => "store_unavailable",
-            Self::SecretUnavailable => "secret_unavailable",
-            Self::Internal => "internal",
-        }
-    }
-
-    pub fn status(self) -> u16 {
-        match self {
-            Self::Unauthenticated => 401,
-            Self::Forbidden | Self::InvokeForbidden => 403,
-            Self::InvalidRequest | Self::InvalidPayload => 400,
-            Self::PayloadTooLarge => 413,
-            Self::FunctionNotFound | Self::ConnectionNotFound | Self::RouteNotFound => 404,
-            Self::MethodNotAllowed => 405,
-            Self::PreconditionRequired => 428,
-            Self::ConnectionExists | Self::VersionConflict => 409,
-            Self::LinkValidationFailed => 422,
-            Self::Throttled => 429,
-            Self::FunctionError
-            | Self::ConnectionAccessDenied
-            | Self::ConnectionCredentialsInvalid
-            | Self::LambdaUnavailable => 502,
-            Self::StoreUnavailable | Self::SecretUnavailable => 503,
-            Self::Internal => 500,
-        }
-    }
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Self::Unauthenticated => "Authentication required",
-            Self::Forbidden => "Not allowed",
-            Self::InvalidRequest => "Invalid request",
-            Self::InvalidPayload => "Invalid payload",
-            Self::PayloadTooLarge => "Payload too large",
-            Self::FunctionNotFound => "Function not found",
-            Self::ConnectionNotFound => "Connection not found",
-            Self::ConnectionExists => "Connection already exists",
-            Self::VersionConflict => "Version conflict",
-            Self::PreconditionRequired => "Precondition required",
-            Self::RouteNotFound => "No such route",
-            Self::MethodNotAllowed => "Method not allowed",
-            Self::InvokeForbidden => "Invocation not allowed",
-            Self::Throttled => "Throttled",
-            Self::FunctionError => "The function returned an error",
-            Self::ConnectionAccessDenied => "The linked credentials were denied",
-            Self::ConnectionCredentialsInvalid => "The linked credentials are invalid",
-            Self::LinkValidationFailed => "The account could not be linked",
-            Self::LambdaUnavailable => "AWS Lambda is unavailable",
-            Self::StoreUnavailable => "Storage is unavailable",
-            Self::SecretUnavailable => "Secret could not be decrypted",
-            Self::Internal => "Internal error",
-        }
-    }
+error_codes! {
+    Unauthenticated => ("unauthenticated", 401, "Authentication required"),
+    Forbidden => ("forbidden", 403, "Not allowed"),
+    InvokeForbidden => ("invoke_forbidden", 403, "Invocation not allowed"),
+    InvalidRequest => ("invalid_request", 400, "Invalid request"),
+    InvalidPayload => ("invalid_payload", 400, "Invalid payload"),
+    PayloadTooLarge => ("payload_too_large", 413, "Payload too large"),
+    FunctionNotFound => ("function_not_found", 404, "Function not found"),
+    ConnectionNotFound => ("connection_not_found", 404, "Connection not found"),
+    RouteNotFound => ("route_not_found", 404, "No such route"),
+    MethodNotAllowed => ("method_not_allowed", 405, "Method not allowed"),
+    ConnectionExists => ("connection_exists", 409, "Connection already exists"),
+    VersionConflict => ("version_conflict", 409, "Version conflict"),
+    FunctionNotReady => ("function_not_ready", 409, "The function is being updated"),
+    LinkValidationFailed => ("link_validation_failed", 422, "The account could not be linked"),
+    PreconditionRequired => ("precondition_required", 428, "Precondition required"),
+    Throttled => ("throttled", 429, "Throttled"),
+    FunctionError => ("function_error", 502, "The function returned an error"),
+    ResponseTooLarge => ("response_too_large", 502, "The function's response is too large"),
+    InvokeOutcomeUnknown => ("invoke_outcome_unknown", 502, "The invocation may or may not have run"),
+    ConnectionAccessDenied => ("connection_access_denied", 502, "The linked credentials were denied"),
+    ConnectionCredentialsInvalid => ("connection_credentials_invalid", 502, "The linked credentials are invalid"),
+    RoleAssumeDenied => ("role_assume_denied", 502, "The linked role could not be assumed"),
+    LambdaRejected => ("lambda_rejected", 502, "AWS Lambda rejected the request"),
+    LambdaUnavailable => ("lambda_unavailable", 502, "AWS Lambda is unavailable"),
+    StoreUnavailable => ("store_unavailable", 503, "Storage is unavailable"),
+    SecretUnavailable => ("secret_unavailable", 503, "Secret could not be decrypted"),
+    Internal => ("internal", 500, "Internal error"),
 }
 
 impl fmt::Display for ErrorCode {
@@ -116,12 +66,14 @@ impl fmt::Display for ErrorCode {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum LauncherError {
     #[error("{0}")]
     Unauthenticated(String),
     #[error("{0}")]
     Forbidden(String),
+    #[error("you may see this function but not run it in {mode} mode")]
+    InvokeForbidden { mode: &'static str },
     #[error("{0}")]
     InvalidRequest(String),
     #[error("{0}")]
@@ -133,27 +85,35 @@ pub enum LauncherError {
     FunctionNotFound,
     #[error("no such connection")]
     ConnectionNotFound,
-    #[error("a connection with id '{0}' already exists")]
-    ConnectionExists(String),
-    #[error("{0}")]
-    VersionConflict(String),
-    #[error("{0}")]
-    PreconditionRequired(String),
     #[error("no route matches this path")]
     RouteNotFound,
     #[error("this path does not accept that method")]
     MethodNotAllowed,
-    #[error("you may see this function but not run it in {mode} mode")]
-    InvokeForbidden { mode: &'static str },
+    #[error("a connection with id '{0}' already exists")]
+    ConnectionExists(String),
+    #[error("{0}")]
+    VersionConflict(String),
+    #[error("the function is being created or updated; try again shortly ({0})")]
+    FunctionNotReady(String),
+    #[error("{0}")]
+    LinkValidationFailed(String),
+    #[error("{0}")]
+    PreconditionRequired(String),
     #[error("AWS Lambda throttled the request ({0}); it did not run, try again later")]
     Throttled(String),
+    #[error("{0}")]
+    ResponseTooLarge(String),
+    #[error("the invocation was sent but its outcome is unknown ({0}); it may have run: check before retrying")]
+    InvokeOutcomeUnknown(String),
     #[error("the linked credentials were denied by AWS ({0})")]
     ConnectionAccessDenied(String),
     #[error("the linked credentials were rejected by AWS ({0})")]
     ConnectionCredentialsInvalid(String),
+    #[error("the linked role could not be assumed ({0}): the trust was revoked, the External ID does not match, or the role was deleted")]
+    RoleAssumeDenied(String),
+    #[error("AWS Lambda rejected the request ({0})")]
+    LambdaRejected(String),
     #[error("{0}")]
-    LinkValidationFailed(String),
-    #[error("AWS Lambda failed: {0}")]
     LambdaUnavailable(String),
     #[error("the launcher's store failed: {0}")]
     StoreUnavailable(String),
@@ -165,34 +125,72 @@ pub enum LauncherError {
 
 impl LauncherError {
     pub fn code(&self) -> ErrorCode {
+        use ErrorCode as C;
         match self {
-            Self::Unauthenticated(_) => ErrorCode::Unauthenticated,
-            Self::Forbidden(_) => ErrorCode::Forbidden,
-            Self::InvalidRequest(_) => ErrorCode::InvalidRequest,
-            Self::InvalidPayload(_) => ErrorCode::InvalidPayload,
-            Self::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
-            Self::FunctionNotFound => ErrorCode::FunctionNotFound,
-            Self::ConnectionNotFound => ErrorCode::ConnectionNotFound,
-            Self::ConnectionExists(_) => ErrorCode::ConnectionExists,
-            Self::VersionConflict(_) => ErrorCode::VersionConflict,
-            Self::PreconditionRequired(_) => ErrorCode::PreconditionRequired,
-            Self::RouteNotFound => ErrorCode::RouteNotFound,
-            Self::MethodNotAllowed => ErrorCode::MethodNotAllowed,
-            Self::InvokeForbidden { .. } => ErrorCode::InvokeForbidden,
-            Self::Throttled(_) => ErrorCode::Throttled,
-            Self::ConnectionAccessDenied(_) => ErrorCode::ConnectionAccessDenied,
-            Self::ConnectionCredentialsInvalid(_) => ErrorCode::ConnectionCredentialsInvalid,
-            Self::LinkValidationFailed(_) => ErrorCode::LinkValidationFailed,
-            Self::LambdaUnavailable(_) => ErrorCode::LambdaUnavailable,
-            Self::StoreUnavailable(_) => ErrorCode::StoreUnavailable,
-            Self::SecretUnavailable(_) => ErrorCode::SecretUnavailable,
-            Self::Internal(_) => ErrorCode::Internal,
+            Self::Unauthenticated(_) => C::Unauthenticated,
+            Self::Forbidden(_) => C::Forbidden,
+            Self::InvokeForbidden { .. } => C::InvokeForbidden,
+            Self::InvalidRequest(_) => C::InvalidRequest,
+            Self::InvalidPayload(_) => C::InvalidPayload,
+            Self::PayloadTooLarge(_) => C::PayloadTooLarge,
+            Self::FunctionNotFound => C::FunctionNotFound,
+            Self::ConnectionNotFound => C::ConnectionNotFound,
+            Self::RouteNotFound => C::RouteNotFound,
+            Self::MethodNotAllowed => C::MethodNotAllowed,
+            Self::ConnectionExists(_) => C::ConnectionExists,
+            Self::VersionConflict(_) => C::VersionConflict,
+            Self::FunctionNotReady(_) => C::FunctionNotReady,
+            Self::LinkValidationFailed(_) => C::LinkValidationFailed,
+            Self::PreconditionRequired(_) => C::PreconditionRequired,
+            Self::Throttled(_) => C::Throttled,
+            Self::ResponseTooLarge(_) => C::ResponseTooLarge,
+            Self::InvokeOutcomeUnknown(_) => C::InvokeOutcomeUnknown,
+            Self::ConnectionAccessDenied(_) => C::ConnectionAccessDenied,
+            Self::ConnectionCredentialsInvalid(_) => C::ConnectionCredentialsInvalid,
+            Self::RoleAssumeDenied(_) => C::RoleAssumeDenied,
+            Self::LambdaRejected(_) => C::LambdaRejected,
+            Self::LambdaUnavailable(_) => C::LambdaUnavailable,
+            Self::StoreUnavailable(_) => C::StoreUnavailable,
+            Self::SecretUnavailable(_) => C::SecretUnavailable,
+            Self::Internal(_) => C::Internal,
         }
     }
 
     pub fn invalid(message: impl Into<String>) -> Self {
         Self::InvalidRequest(message.into())
     }
+
+    /// What a client is told. Store and internal failures keep their details in the log: they
+    /// name AWS error codes and operations that are of no use to a caller.
+    pub fn public_detail(&self) -> String {
+        match self {
+            Self::Internal(_) => "the launcher hit an internal error".to_owned(),
+            Self::StoreUnavailable(_) => {
+                "the launcher's store is unavailable; try again shortly".to_owned()
+            }
+            other => other.to_string(),
+        }
+    }
 }
 
 pub type Result<T, E = LauncherError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_snake_case_with_error_statuses() {
+        let mut seen = std::collections::BTreeSet::new();
+        for code in ErrorCode::ALL {
+            assert!(seen.insert(code.as_str()), "duplicate {code}");
+            assert!(
+                code.as_str()
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'_'),
+                "{code}"
+            );
+            assert!((400..600).contains(&code.status()), "{code}");
+        }
+    }
+}

@@ -14,6 +14,9 @@ use crate::error::Result;
 pub trait ConnectionStore: Send + Sync {
     /// Stores a new connection; fails with `ConnectionExists` if the id is taken in that tenant.
     async fn insert(&self, connection: &Connection) -> Result<()>;
+    /// Replaces a connection if its stored version is still `connection.version - 1`; fails with
+    /// `VersionConflict` otherwise (a concurrent change won).
+    async fn replace(&self, connection: &Connection) -> Result<()>;
     async fn get(&self, tenant: &str, id: &str) -> Result<Option<Connection>>;
     async fn list(&self, tenant: &str) -> Result<Vec<Connection>>;
     /// Removes a connection; fails with `ConnectionNotFound` if there was none.
@@ -68,6 +71,23 @@ pub struct RemoteFunction {
     pub tags: BTreeMap<String, String>,
 }
 
+/// One AssumeRole request.
+#[derive(Debug, Clone, Copy)]
+pub struct RoleSession<'a> {
+    pub role_arn: &'a str,
+    pub external_id: &'a str,
+    /// Identifies the launcher tenant in the customer's CloudTrail (sanitized for STS).
+    pub session_name: &'a str,
+    /// The acting user (sanitized for STS), so the customer's CloudTrail shows who ran what.
+    pub source_identity: Option<&'a str>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AssumedCredentials {
+    pub credentials: LiveCredentials,
+    pub expires_at: std::time::SystemTime,
+}
+
 /// The linked AWS account, reached with the linked credentials.
 #[async_trait]
 pub trait LambdaAccounts: Send + Sync {
@@ -75,6 +95,11 @@ pub trait LambdaAccounts: Send + Sync {
     async fn account_id(&self, credentials: &LiveCredentials) -> Result<String>;
     /// Proves the credentials may list functions in `region` (ListFunctions, MaxItems 1).
     async fn probe_region(&self, credentials: &LiveCredentials, region: &str) -> Result<()>;
+    /// The launcher's own AWS account id (what customer roles trust).
+    async fn launcher_account_id(&self) -> Result<String>;
+    /// STS AssumeRole with the launcher's own credentials, carrying the External ID and, when
+    /// given, the acting user as SourceIdentity.
+    async fn assume_role(&self, role: &RoleSession<'_>) -> Result<AssumedCredentials>;
     /// Every function in the region, following pagination to the end.
     async fn list_functions(
         &self,

@@ -9,8 +9,10 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-use super::{classify, AwsFailure};
+use super::{classify, AwsFailure, HttpStatus};
 use crate::domain::connection::{Connection, StoredCredentials};
 use crate::domain::rules::RuleSet;
 use crate::error::{LauncherError, Result};
@@ -43,17 +45,17 @@ fn connection_key(id: &str) -> AttributeValue {
 
 const RULES_KEY: &str = "RULES";
 
-fn store_error<E, R>(
+fn store_error<E: ProvideErrorMetadata, R: HttpStatus>(
     op: &str,
-    err: &aws_smithy_runtime_api::client::result::SdkError<E, R>,
-) -> LauncherError
-where
-    E: aws_smithy_types::error::metadata::ProvideErrorMetadata,
-    R: super::HttpStatus,
-{
+    err: &SdkError<E, R>,
+) -> LauncherError {
     let failure = classify(err);
     tracing::error!(operation = op, failure = ?failure, "dynamodb call failed");
     LauncherError::StoreUnavailable(format!("{op}: {failure:?}"))
+}
+
+fn is_condition_failure<E: ProvideErrorMetadata, R: HttpStatus>(err: &SdkError<E, R>) -> bool {
+    matches!(classify(err), AwsFailure::ConditionFailed(_))
 }
 
 fn s(item: &Item, name: &str) -> Result<String> {
@@ -77,20 +79,19 @@ fn n(item: &Item, name: &str) -> Result<u64> {
 }
 
 fn connection_to_item(c: &Connection) -> Item {
-    let mut item = Item::new();
-    item.insert("pk".into(), tenant_key(&c.tenant));
-    item.insert("sk".into(), connection_key(&c.id));
-    item.insert("tenant".into(), AttributeValue::S(c.tenant.clone()));
-    item.insert("connection_id".into(), AttributeValue::S(c.id.clone()));
-    item.insert("name".into(), AttributeValue::S(c.name.clone()));
-    item.insert("account_id".into(), AttributeValue::S(c.account_id.clone()));
-    item.insert(
-        "regions".into(),
-        AttributeValue::L(c.regions.iter().cloned().map(AttributeValue::S).collect()),
-    );
-    item.insert("created_at".into(), AttributeValue::S(c.created_at.clone()));
-    item.insert("created_by".into(), AttributeValue::S(c.created_by.clone()));
-    item.insert("version".into(), AttributeValue::N(c.version.to_string()));
+    let mut item = Item::from([
+        ("pk".into(), tenant_key(&c.tenant)),
+        ("sk".into(), connection_key(&c.id)),
+        ("name".into(), AttributeValue::S(c.name.clone())),
+        ("account_id".into(), AttributeValue::S(c.account_id.clone())),
+        (
+            "regions".into(),
+            AttributeValue::L(c.regions.iter().cloned().map(AttributeValue::S).collect()),
+        ),
+        ("created_at".into(), AttributeValue::S(c.created_at.clone())),
+        ("created_by".into(), AttributeValue::S(c.created_by.clone())),
+        ("version".into(), AttributeValue::N(c.version.to_string())),
+    ]);
     match &c.credentials {
         StoredCredentials::AccessKey {
             access_key_id,
@@ -105,6 +106,16 @@ fn connection_to_item(c: &Connection) -> Item {
                 "secret_ciphertext".into(),
                 AttributeValue::B(Blob::new(secret_ciphertext.clone())),
             );
+        }
+        StoredCredentials::Role {
+            role_arn,
+            external_id,
+        } => {
+            item.insert("kind".into(), AttributeValue::S("role".into()));
+            item.insert("external_id".into(), AttributeValue::S(external_id.clone()));
+            if let Some(arn) = role_arn {
+                item.insert("role_arn".into(), AttributeValue::S(arn.clone()));
+            }
         }
     }
     item
@@ -122,6 +133,10 @@ fn connection_from_item(item: &Item) -> Result<Connection> {
                     ))
                 }
             },
+        },
+        "role" => StoredCredentials::Role {
+            role_arn: s(item, "role_arn").ok(),
+            external_id: s(item, "external_id")?,
         },
         other => {
             return Err(LauncherError::Internal(format!(
@@ -172,9 +187,33 @@ impl ConnectionStore for DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(e) if matches!(classify(&e), AwsFailure::ConditionFailed(_)) => {
+            Err(e) if is_condition_failure(&e) => {
                 Err(LauncherError::ConnectionExists(connection.id.clone()))
             }
+            Err(e) => Err(store_error("PutItem", &e)),
+        }
+    }
+
+    async fn replace(&self, connection: &Connection) -> Result<()> {
+        let previous = connection
+            .version
+            .checked_sub(1)
+            .ok_or_else(|| LauncherError::Internal("version 0".into()))?;
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(connection_to_item(connection)))
+            .condition_expression("version = :previous")
+            .expression_attribute_values(":previous", AttributeValue::N(previous.to_string()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if is_condition_failure(&e) => Err(LauncherError::VersionConflict(format!(
+                "connection '{}' changed or was unlinked meanwhile; read it again",
+                connection.id
+            ))),
             Err(e) => Err(store_error("PutItem", &e)),
         }
     }
@@ -193,6 +232,8 @@ impl ConnectionStore for DynamoStore {
         out.item.as_ref().map(connection_from_item).transpose()
     }
 
+    /// Rows this version cannot read (written by a newer one, or damaged) are skipped and
+    /// logged, so one bad row does not take the whole tenant's listing down.
     async fn list(&self, tenant: &str) -> Result<Vec<Connection>> {
         let mut pages = self
             .client
@@ -208,7 +249,12 @@ impl ConnectionStore for DynamoStore {
         let mut connections = Vec::new();
         while let Some(item) = pages.next().await {
             let item = item.map_err(|e| store_error("Query", &e))?;
-            connections.push(connection_from_item(&item)?);
+            match connection_from_item(&item) {
+                Ok(connection) => connections.push(connection),
+                Err(e) => {
+                    tracing::error!(tenant, error = %e, "skipped an unreadable connection row")
+                }
+            }
         }
         Ok(connections)
     }
@@ -225,9 +271,7 @@ impl ConnectionStore for DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(e) if matches!(classify(&e), AwsFailure::ConditionFailed(_)) => {
-                Err(LauncherError::ConnectionNotFound)
-            }
+            Err(e) if is_condition_failure(&e) => Err(LauncherError::ConnectionNotFound),
             Err(e) => Err(store_error("DeleteItem", &e)),
         }
     }
@@ -261,8 +305,11 @@ impl RuleStore for DynamoStore {
         rules: &RuleSet,
         expected_version: u64,
     ) -> Result<RuleSet> {
+        let next = expected_version.checked_add(1).ok_or_else(|| {
+            LauncherError::VersionConflict(format!("no rules have version {expected_version}"))
+        })?;
         let stored = RuleSet {
-            version: expected_version + 1,
+            version: next,
             grants: rules.grants.clone(),
         };
         let document =
@@ -287,7 +334,7 @@ impl RuleStore for DynamoStore {
         };
         match request.send().await {
             Ok(_) => Ok(stored),
-            Err(e) if matches!(classify(&e), AwsFailure::ConditionFailed(_)) => Err(LauncherError::VersionConflict(format!(
+            Err(e) if is_condition_failure(&e) => Err(LauncherError::VersionConflict(format!(
                 "the rules changed since version {expected_version}; fetch them again and reapply your change"
             ))),
             Err(e) => Err(store_error("PutItem", &e)),

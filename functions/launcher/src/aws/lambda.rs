@@ -1,14 +1,15 @@
-//! The linked account, reached with the linked credentials: STS to identify it, Lambda to list,
-//! describe and invoke.
+//! The linked account, reached with the linked credentials: STS to identify it or assume its
+//! role, Lambda to list, describe and invoke.
 //!
 //! Clients share the process-wide `SdkConfig` (HTTP client, connection pool, endpoint) and differ
-//! only in credentials and region. Invocations use a client with retries disabled: a retried
-//! synchronous Invoke after a timeout or 5xx could run the function twice.
+//! only in credentials and region. Invocations use a client with retries disabled and a
+//! deadline: a retried Invoke after a timeout or 5xx could run the function twice.
 
-use std::time::Instant;
+use std::time::{Duration, Instant, SystemTime};
 
 use async_trait::async_trait;
 use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
 use aws_config::SdkConfig;
 use aws_credential_types::Credentials;
 use aws_sdk_lambda::operation::RequestId;
@@ -16,40 +17,78 @@ use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{FunctionConfiguration, InvocationType, LogType};
 use aws_smithy_runtime_api::client::interceptors::SharedInterceptor;
 use base64::Engine;
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::OnceCell;
 
 use super::{classify, AwsFailure};
 use crate::config::LOG_TAIL_LIMIT;
 use crate::domain::connection::LiveCredentials;
 use crate::domain::function::{InvokeMode, InvokeOutcome};
 use crate::error::{LauncherError, Result};
-use crate::ports::{LambdaAccounts, RemoteFunction};
+use crate::ports::{AssumedCredentials, LambdaAccounts, RemoteFunction, RoleSession};
 
-#[derive(Clone, Debug)]
+/// How long an Invoke may take before the launcher answers `invoke_outcome_unknown`: inside the
+/// invoke function's 29 s timeout and API Gateway's 30 s, so the caller always gets an answer.
+pub const INVOKE_DEADLINE: Duration = Duration::from_secs(27);
+/// Assumed-role sessions last an hour (the role's default maximum).
+const ROLE_SESSION: Duration = Duration::from_secs(3600);
+
+#[derive(Debug)]
 pub struct AwsLambdaAccounts {
     sdk: SdkConfig,
     interceptors: Vec<SharedInterceptor>,
+    invoke_deadline: Duration,
+    /// The launcher's own STS client, built once.
+    own_sts: aws_sdk_sts::Client,
+    own_account: OnceCell<String>,
 }
 
 impl AwsLambdaAccounts {
     pub fn new(sdk: SdkConfig) -> Self {
+        let own_sts = aws_sdk_sts::Client::new(&sdk);
         Self {
             sdk,
             interceptors: Vec::new(),
+            invoke_deadline: INVOKE_DEADLINE,
+            own_sts,
+            own_account: OnceCell::new(),
+        }
+    }
+
+    /// The launcher's account id when configuration knows it (saves an STS call).
+    pub fn with_launcher_account(self, account_id: Option<String>) -> Self {
+        Self {
+            own_account: OnceCell::new_with(account_id),
+            ..self
         }
     }
 
     /// Adds an SDK interceptor to every client this builds (request-level tests, call counting).
     pub fn with_interceptor(mut self, interceptor: SharedInterceptor) -> Self {
         self.interceptors.push(interceptor);
+        let mut sts = aws_sdk_sts::config::Builder::from(&self.sdk);
+        for interceptor in &self.interceptors {
+            sts.push_interceptor(interceptor.clone());
+        }
+        self.own_sts = aws_sdk_sts::Client::from_conf(sts.build());
         self
+    }
+
+    pub fn with_invoke_deadline(self, invoke_deadline: Duration) -> Self {
+        Self {
+            invoke_deadline,
+            ..self
+        }
     }
 
     fn credentials(credentials: &LiveCredentials) -> Credentials {
         Credentials::new(
             credentials.access_key_id.clone(),
             credentials.secret_access_key.expose_secret().to_owned(),
-            None,
+            credentials
+                .session_token
+                .as_ref()
+                .map(|t| t.expose_secret().to_owned()),
             None,
             "lambda-launcher-linked",
         )
@@ -59,22 +98,37 @@ impl AwsLambdaAccounts {
         &self,
         credentials: &LiveCredentials,
         region: &str,
-        retries: bool,
+        for_invoke: bool,
     ) -> aws_sdk_lambda::Client {
         let mut builder = aws_sdk_lambda::config::Builder::from(&self.sdk)
             .credentials_provider(Self::credentials(credentials))
             .region(aws_sdk_lambda::config::Region::new(region.to_owned()));
-        if !retries {
-            builder = builder.retry_config(RetryConfig::disabled());
+        if for_invoke {
+            builder = builder
+                .retry_config(RetryConfig::disabled())
+                .timeout_config(
+                    TimeoutConfig::builder()
+                        .operation_timeout(self.invoke_deadline)
+                        .build(),
+                );
         }
         for interceptor in &self.interceptors {
             builder.push_interceptor(interceptor.clone());
         }
         aws_sdk_lambda::Client::from_conf(builder.build())
     }
+
+    fn linked_sts(&self, credentials: &LiveCredentials) -> aws_sdk_sts::Client {
+        let mut builder = aws_sdk_sts::config::Builder::from(&self.sdk)
+            .credentials_provider(Self::credentials(credentials));
+        for interceptor in &self.interceptors {
+            builder.push_interceptor(interceptor.clone());
+        }
+        aws_sdk_sts::Client::from_conf(builder.build())
+    }
 }
 
-/// Maps a failed call on the linked account to the launcher's stable errors.
+/// Maps a failed read (list, describe) on the linked account to the launcher's stable errors.
 fn linked_error(operation: &str, failure: AwsFailure) -> LauncherError {
     tracing::warn!(operation, failure = ?failure, "call on linked account failed");
     match failure {
@@ -89,12 +143,28 @@ fn linked_error(operation: &str, failure: AwsFailure) -> LauncherError {
         AwsFailure::TooLarge(code) => LauncherError::PayloadTooLarge(format!(
             "AWS Lambda refused the payload as too large ({code})"
         )),
-        AwsFailure::InvalidRequest(code) => {
-            LauncherError::InvalidPayload(format!("AWS Lambda refused the request ({code})"))
+        AwsFailure::Conflict(code) => LauncherError::FunctionNotReady(code),
+        AwsFailure::InvalidRequest(code) | AwsFailure::ConditionFailed(code) => {
+            LauncherError::LambdaRejected(format!("{operation}: {code}"))
         }
-        AwsFailure::ConditionFailed(code) | AwsFailure::Unavailable(code) => {
-            LauncherError::LambdaUnavailable(format!("{operation}: {code}"))
+        AwsFailure::Unavailable(code) => {
+            LauncherError::LambdaUnavailable(format!("AWS Lambda failed ({operation}: {code})"))
         }
+    }
+}
+
+/// An Invoke failure. Only answers that prove Lambda did not run the function keep their own
+/// code; anything that may have run (5xx, timeout, lost response) is `invoke_outcome_unknown`.
+fn invoke_error(failure: AwsFailure) -> LauncherError {
+    match failure {
+        AwsFailure::Unavailable(code) => {
+            tracing::warn!(failure = %code, "invoke outcome unknown");
+            LauncherError::InvokeOutcomeUnknown(code)
+        }
+        AwsFailure::InvalidRequest(code) if code.starts_with("InvalidRequestContentException") => {
+            LauncherError::InvalidPayload(format!("AWS Lambda refused the payload ({code})"))
+        }
+        other => linked_error("Invoke", other),
     }
 }
 
@@ -133,36 +203,92 @@ fn decode_log_tail(encoded: Option<&str>) -> Option<String> {
 #[async_trait]
 impl LambdaAccounts for AwsLambdaAccounts {
     async fn account_id(&self, credentials: &LiveCredentials) -> Result<String> {
-        let mut builder = aws_sdk_sts::config::Builder::from(&self.sdk)
-            .credentials_provider(Self::credentials(credentials));
-        for interceptor in &self.interceptors {
-            builder.push_interceptor(interceptor.clone());
-        }
-        let sts = aws_sdk_sts::Client::from_conf(builder.build());
-        let out = sts
+        let out = self
+            .linked_sts(credentials)
             .get_caller_identity()
             .send()
             .await
             .map_err(|e| match classify(&e) {
-                AwsFailure::BadCredentials(code)
-                | AwsFailure::AccessDenied(code)
-                | AwsFailure::InvalidRequest(code) => LauncherError::LinkValidationFailed(format!(
-                    "AWS STS rejected the access key ({code})"
+                AwsFailure::Unavailable(code) => {
+                    LauncherError::LambdaUnavailable(format!("AWS STS failed ({code})"))
+                }
+                AwsFailure::Throttled(code) => LauncherError::Throttled(code),
+                other => LauncherError::LinkValidationFailed(format!(
+                    "AWS STS rejected the credentials ({other:?})"
                 )),
-                other => linked_error("GetCallerIdentity", other),
             })?;
         out.account.ok_or_else(|| {
             LauncherError::LinkValidationFailed("AWS STS returned no account id".into())
         })
     }
 
+    async fn launcher_account_id(&self) -> Result<String> {
+        self.own_account
+            .get_or_try_init(|| async {
+                let out = self
+                    .own_sts
+                    .get_caller_identity()
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        LauncherError::Internal(format!(
+                            "the launcher cannot identify its own account: {:?}",
+                            classify(&e)
+                        ))
+                    })?;
+                out.account
+                    .ok_or_else(|| LauncherError::Internal("AWS STS returned no account id".into()))
+            })
+            .await
+            .cloned()
+    }
+
+    async fn assume_role(&self, role: &RoleSession<'_>) -> Result<AssumedCredentials> {
+        let out = self
+            .own_sts
+            .assume_role()
+            .role_arn(role.role_arn)
+            .external_id(role.external_id)
+            .role_session_name(role.session_name)
+            .set_source_identity(role.source_identity.map(str::to_owned))
+            .duration_seconds(ROLE_SESSION.as_secs() as i32)
+            .send()
+            .await
+            .map_err(|e| match classify(&e) {
+                AwsFailure::Unavailable(code) => {
+                    LauncherError::LambdaUnavailable(format!("AWS STS failed ({code})"))
+                }
+                AwsFailure::Throttled(code) => LauncherError::Throttled(code),
+                other => {
+                    tracing::warn!(role = role.role_arn, failure = ?other, "assume role refused");
+                    LauncherError::RoleAssumeDenied(format!("{other:?}"))
+                }
+            })?;
+        let c = out
+            .credentials
+            .ok_or_else(|| LauncherError::RoleAssumeDenied("STS returned no credentials".into()))?;
+        let expires_at =
+            SystemTime::try_from(c.expiration).unwrap_or_else(|_| SystemTime::now() + ROLE_SESSION);
+        Ok(AssumedCredentials {
+            credentials: LiveCredentials {
+                access_key_id: c.access_key_id,
+                secret_access_key: SecretString::from(c.secret_access_key),
+                session_token: Some(SecretString::from(c.session_token)),
+            },
+            expires_at,
+        })
+    }
+
     async fn probe_region(&self, credentials: &LiveCredentials, region: &str) -> Result<()> {
-        let lambda = self.lambda(credentials, region, true);
+        let lambda = self.lambda(credentials, region, false);
         lambda.list_functions().max_items(1).send().await.map_err(|e| match classify(&e) {
-            AwsFailure::AccessDenied(code) | AwsFailure::BadCredentials(code) => LauncherError::LinkValidationFailed(
-                format!("the access key may not list functions in {region} ({code}); attach policies/launcher-access-policy.json"),
-            ),
-            other => linked_error("ListFunctions", other),
+            AwsFailure::Throttled(code) => LauncherError::Throttled(code),
+            AwsFailure::Unavailable(code) => LauncherError::LinkValidationFailed(format!(
+                "AWS Lambda in {region} could not be reached ({code}); is {region} an enabled region?"
+            )),
+            other => LauncherError::LinkValidationFailed(format!(
+                "the credentials may not list functions in {region} ({other:?}); attach policies/launcher-access-policy.json"
+            )),
         })?;
         Ok(())
     }
@@ -172,7 +298,7 @@ impl LambdaAccounts for AwsLambdaAccounts {
         credentials: &LiveCredentials,
         region: &str,
     ) -> Result<Vec<RemoteFunction>> {
-        let lambda = self.lambda(credentials, region, true);
+        let lambda = self.lambda(credentials, region, false);
         let mut pages = lambda.list_functions().into_paginator().items().send();
         let mut functions = Vec::new();
         while let Some(config) = pages.next().await {
@@ -189,14 +315,12 @@ impl LambdaAccounts for AwsLambdaAccounts {
         name: &str,
         qualifier: Option<&str>,
     ) -> Result<Option<RemoteFunction>> {
-        let lambda = self.lambda(credentials, region, true);
-        let out = match lambda
+        let lambda = self.lambda(credentials, region, false);
+        let request = lambda
             .get_function()
             .function_name(name)
-            .set_qualifier(qualifier.map(str::to_owned))
-            .send()
-            .await
-        {
+            .set_qualifier(qualifier.map(str::to_owned));
+        let out = match request.send().await {
             Ok(out) => out,
             Err(e) => {
                 return match classify(&e) {
@@ -227,7 +351,7 @@ impl LambdaAccounts for AwsLambdaAccounts {
         mode: InvokeMode,
         payload: Vec<u8>,
     ) -> Result<InvokeOutcome> {
-        let lambda = self.lambda(credentials, region, false);
+        let lambda = self.lambda(credentials, region, true);
         let invocation_type = match mode {
             InvokeMode::Sync => InvocationType::RequestResponse,
             InvokeMode::Async => InvocationType::Event,
@@ -246,7 +370,7 @@ impl LambdaAccounts for AwsLambdaAccounts {
         let out = request
             .send()
             .await
-            .map_err(|e| linked_error("Invoke", classify(&e)))?;
+            .map_err(|e| invoke_error(classify(&e)))?;
         let duration_ms = started.elapsed().as_millis() as u64;
         Ok(InvokeOutcome {
             mode,

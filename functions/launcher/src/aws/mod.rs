@@ -18,6 +18,8 @@ pub enum AwsFailure {
     TooLarge(String),
     InvalidRequest(String),
     ConditionFailed(String),
+    /// The resource is busy (a function being updated): try again later.
+    Conflict(String),
     /// The service answered 5xx, or the request may not have reached it / its answer was lost.
     Unavailable(String),
 }
@@ -69,6 +71,8 @@ where
                 AwsFailure::TooLarge(described)
             } else if code == "ConditionalCheckFailedException" {
                 AwsFailure::ConditionFailed(described)
+            } else if code == "ResourceConflictException" || code == "ResourceNotReadyException" {
+                AwsFailure::Conflict(described)
             } else if status >= 500 {
                 AwsFailure::Unavailable(described)
             } else {

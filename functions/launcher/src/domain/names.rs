@@ -63,28 +63,34 @@ pub fn connection_id(value: &str) -> Result<()> {
     )
 }
 
-/// Access key id: AKIA/ASIA... 16-128 uppercase letters and digits.
+/// Access key id: AKIA/ASIA... 16-128 uppercase letters and digits. The value is never echoed:
+/// a secret pasted into the wrong field must not come back in the error.
 pub fn access_key_id(value: &str) -> Result<()> {
     let ok = (16..=128).contains(&value.len())
         && value
             .bytes()
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
-    check(
-        ok,
-        "access_key_id",
-        value,
-        "16-128 uppercase letters and digits",
-    )
+    if ok {
+        Ok(())
+    } else {
+        Err(LauncherError::invalid(
+            "access_key_id is not valid: expected 16-128 uppercase letters and digits",
+        ))
+    }
 }
 
 fn check(ok: bool, field: &str, value: &str, form: &str) -> Result<()> {
     if ok {
         Ok(())
     } else {
-        // The value is echoed only in shortened form so a pasted secret cannot be reflected whole.
-        let shown: String = value.chars().take(64).collect();
+        // Only short values are echoed: identifiers, never a pasted 40-character secret.
+        let shown = if value.chars().count() <= 32 {
+            format!(" '{value}'")
+        } else {
+            String::new()
+        };
         Err(LauncherError::invalid(format!(
-            "{field} '{shown}' is not valid: expected {form}"
+            "{field}{shown} is not valid: expected {form}"
         )))
     }
 }
@@ -155,9 +161,27 @@ mod tests {
     }
 
     #[test]
-    fn error_message_does_not_echo_long_values() {
-        let long = "S".repeat(200);
-        let message = function_name(&long).unwrap_err().to_string();
-        assert!(!message.contains(&long));
+    fn error_messages_do_not_echo_secret_like_values() {
+        let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+        for message in [
+            function_name(secret).unwrap_err().to_string(),
+            access_key_id(secret).unwrap_err().to_string(),
+            access_key_id("short").unwrap_err().to_string(),
+            region(secret).unwrap_err().to_string(),
+            connection_id(secret).unwrap_err().to_string(),
+        ] {
+            assert!(
+                !message.contains(secret) && !message.contains("wJalr"),
+                "{message}"
+            );
+        }
+        assert!(!access_key_id("short")
+            .unwrap_err()
+            .to_string()
+            .contains("short"));
+        assert!(region("moon-1")
+            .unwrap_err()
+            .to_string()
+            .contains("'moon-1'"));
     }
 }

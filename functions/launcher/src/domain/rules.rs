@@ -113,6 +113,24 @@ pub fn authorize(
     granted
 }
 
+/// Whether any function in (connection, region) could be visible to the principal: the cheap
+/// check that lets a listing skip AWS calls for places no grant of the caller reaches. It never
+/// says no where `authorize` could say yes for some function name.
+pub fn could_select(
+    principal: &Principal,
+    admin_group: &str,
+    rules: &RuleSet,
+    connection: &str,
+    region: &str,
+) -> bool {
+    principal.in_group(admin_group)
+        || rules.grants.iter().any(|g| {
+            g.applies_to(principal)
+                && matches_any(&g.connections, connection)
+                && matches_any(&g.regions, region)
+        })
+}
+
 impl Grant {
     fn applies_to(&self, principal: &Principal) -> bool {
         self.groups.iter().any(|g| principal.in_group(g))
@@ -130,9 +148,30 @@ fn matches_any(patterns: &[String], value: &str) -> bool {
     patterns.iter().any(|p| WildMatch::new(p).matches(value))
 }
 
+/// Bounds on a rule set, so one tenant cannot make every request slow or the row too large.
+pub const MAX_GRANTS: usize = 200;
+pub const MAX_ENTRIES_PER_LIST: usize = 50;
+
 /// Checks a rule set a tenant admin submitted; each problem names the grant and field.
 pub fn validate(rules: &RuleSet) -> Result<()> {
+    if rules.grants.len() > MAX_GRANTS {
+        return Err(LauncherError::invalid(format!(
+            "grants: at most {MAX_GRANTS} grants"
+        )));
+    }
     for (i, grant) in rules.grants.iter().enumerate() {
+        let lists = [
+            ("groups", grant.groups.len()),
+            ("subjects", grant.subjects.len()),
+            ("connections", grant.connections.len()),
+            ("regions", grant.regions.len()),
+            ("functions", grant.functions.len()),
+        ];
+        if let Some((field, _)) = lists.iter().find(|(_, len)| *len > MAX_ENTRIES_PER_LIST) {
+            return Err(LauncherError::invalid(format!(
+                "grants[{i}].{field}: at most {MAX_ENTRIES_PER_LIST} entries"
+            )));
+        }
         let at =
             |field: &str, why: &str| LauncherError::invalid(format!("grants[{i}].{field}: {why}"));
         if grant.groups.is_empty() && grant.subjects.is_empty() {
@@ -332,6 +371,53 @@ mod tests {
             let err = validate(&r).unwrap_err().to_string();
             assert!(err.starts_with(field), "{json}: {err}");
         }
+    }
+
+    #[test]
+    fn could_select_never_hides_what_authorize_shows() {
+        let r = rules(
+            r#"{"grants":[{"groups":["ops"],"connections":["prod"],"regions":["eu-*"],"functions":["a*"],"actions":["view"]}]}"#,
+        );
+        let ops = principal("x", &["ops"]);
+        assert!(could_select(&ops, "admins", &r, "prod", "eu-west-1"));
+        assert!(!could_select(&ops, "admins", &r, "prod", "us-east-1"));
+        assert!(!could_select(&ops, "admins", &r, "dev", "eu-west-1"));
+        assert!(!could_select(
+            &principal("y", &["billing"]),
+            "admins",
+            &r,
+            "prod",
+            "eu-west-1"
+        ));
+        assert!(could_select(
+            &principal("root", &["admins"]),
+            "admins",
+            &RuleSet::default(),
+            "any",
+            "us-east-1"
+        ));
+        for (c, reg, n) in [
+            ("prod", "eu-west-1", "abc"),
+            ("prod", "us-east-1", "abc"),
+            ("dev", "eu-west-1", "a"),
+        ] {
+            if authorize(&ops, "admins", &r, &f(c, reg, n)).view {
+                assert!(could_select(&ops, "admins", &r, c, reg));
+            }
+        }
+    }
+
+    #[test]
+    fn rule_sets_are_bounded() {
+        let many = serde_json::json!({"grants": vec![serde_json::json!({"groups": ["g"], "actions": ["view"]}); MAX_GRANTS + 1]});
+        let r: RuleSet = serde_json::from_value(many).unwrap();
+        assert!(validate(&r).unwrap_err().to_string().starts_with("grants:"));
+        let wide = serde_json::json!({"grants": [{"groups": vec!["g"; MAX_ENTRIES_PER_LIST + 1], "actions": ["view"]}]});
+        let r: RuleSet = serde_json::from_value(wide).unwrap();
+        assert!(validate(&r)
+            .unwrap_err()
+            .to_string()
+            .starts_with("grants[0].groups"));
     }
 
     #[test]

@@ -39,8 +39,9 @@ pub fn bytes_body(body: Result<Bytes, BytesRejection>) -> Result<Bytes> {
     body.map_err(|rejection| {
         if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
             LauncherError::PayloadTooLarge(format!(
-                "the request body exceeds {} bytes",
-                crate::config::SYNC_PAYLOAD_LIMIT
+                "the request body is too large for this endpoint (invoke: {} bytes; admin routes: {} bytes)",
+                crate::config::SYNC_PAYLOAD_LIMIT,
+                crate::config::ADMIN_BODY_LIMIT
             ))
         } else {
             LauncherError::invalid("the request body could not be read")

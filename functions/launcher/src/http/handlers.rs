@@ -9,20 +9,22 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::Engine;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use super::auth::Admin;
 use super::body::{bytes_body, json_body};
 use super::problem::problem;
 use crate::app::AppState;
+use crate::config::RESPONSE_LIMIT;
 use crate::domain::function::{FunctionRef, InvokeMode, InvokeOutcome};
 use crate::domain::rules::RuleSet;
 use crate::error::{ErrorCode, LauncherError, Result};
 use crate::identity::Principal;
-use crate::service::LinkAccessKey;
+use crate::service::{LinkRequest, RoleSetupRequest};
 
 type AppStateRef = State<Arc<AppState>>;
+type Body = std::result::Result<Bytes, BytesRejection>;
 
 fn query<T>(q: std::result::Result<Query<T>, QueryRejection>) -> Result<T> {
     q.map(|Query(v)| v)
@@ -38,6 +40,19 @@ fn function_path(
         region,
         name,
     })
+}
+
+fn connection_path(p: std::result::Result<Path<String>, PathRejection>) -> Result<String> {
+    p.map(|Path(id)| id)
+        .map_err(|_| LauncherError::ConnectionNotFound)
+}
+
+fn created(body: impl Serialize, location: &str) -> Response {
+    let mut response = (StatusCode::CREATED, Json(body)).into_response();
+    if let Ok(location) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    response
 }
 
 #[derive(Deserialize)]
@@ -93,7 +108,7 @@ pub async fn invoke(
     principal: Principal,
     path: std::result::Result<Path<(String, String, String)>, PathRejection>,
     q: std::result::Result<Query<InvokeQuery>, QueryRejection>,
-    body: std::result::Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Result<Response> {
     let reference = function_path(path)?;
     let q = query(q)?;
@@ -148,6 +163,23 @@ fn invoke_response(outcome: &InvokeOutcome) -> Response {
         members.insert("payload".into(), payload);
         members.insert("payload_encoding".into(), json!(encoding));
     }
+    let encoded = result.to_string();
+    if encoded.len() > RESPONSE_LIMIT {
+        // The function ran; its answer cannot travel back through Lambda and API Gateway whole.
+        let mut extra = Map::new();
+        extra.insert("request_id".into(), json!(outcome.request_id));
+        extra.insert("function_error".into(), json!(outcome.function_error));
+        return problem(
+            ErrorCode::ResponseTooLarge,
+            &format!(
+                "the function ran (request {}) but its answer is {} bytes, over the {RESPONSE_LIMIT}-byte limit; \
+                 have it write large results elsewhere (S3) and return a reference",
+                outcome.request_id.as_deref().unwrap_or("unknown"),
+                encoded.len()
+            ),
+            extra,
+        );
+    }
     match (&outcome.function_error, outcome.mode) {
         (Some(kind), _) => {
             let mut extra = Map::new();
@@ -158,12 +190,24 @@ fn invoke_response(outcome: &InvokeOutcome) -> Response {
                 extra,
             )
         }
-        (None, InvokeMode::Async) => (StatusCode::ACCEPTED, Json(result)).into_response(),
-        (None, _) => Json(result).into_response(),
+        (None, InvokeMode::Async) => json_response(StatusCode::ACCEPTED, encoded),
+        (None, _) => json_response(StatusCode::OK, encoded),
     }
 }
 
-pub async fn list_connections(State(state): AppStateRef, principal: Principal) -> Result<Response> {
+fn json_response(status: StatusCode, body: String) -> Response {
+    let mut response = (status, body).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+pub async fn list_connections(
+    State(state): AppStateRef,
+    Admin(principal): Admin,
+) -> Result<Response> {
     Ok(
         Json(json!({ "connections": state.launcher.list_connections(&principal).await? }))
             .into_response(),
@@ -173,33 +217,41 @@ pub async fn list_connections(State(state): AppStateRef, principal: Principal) -
 pub async fn link(
     State(state): AppStateRef,
     Admin(principal): Admin,
-    body: std::result::Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Result<Response> {
-    let request: LinkAccessKey = json_body(body)?;
-    let view = state.launcher.link_access_key(&principal, request).await?;
-    let location = HeaderValue::from_str(&format!("/connections/{}", view.id)).ok();
-    let mut response = (StatusCode::CREATED, Json(view)).into_response();
-    if let Some(location) = location {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    Ok(response)
+    let request: LinkRequest = json_body(body)?;
+    let view = state.launcher.link(&principal, request).await?;
+    Ok(created(&view, &format!("/connections/{}", view.id)))
+}
+
+pub async fn role_setup(
+    State(state): AppStateRef,
+    Admin(principal): Admin,
+    body: Body,
+) -> Result<Response> {
+    let request: RoleSetupRequest = json_body(body)?;
+    let setup = state.launcher.role_setup(&principal, request).await?;
+    Ok(created(
+        &setup,
+        &format!("/connections/{}", setup.connection.id),
+    ))
 }
 
 pub async fn get_connection(
     State(state): AppStateRef,
-    principal: Principal,
+    Admin(principal): Admin,
     path: std::result::Result<Path<String>, PathRejection>,
 ) -> Result<Response> {
-    let Path(id) = path.map_err(|_| LauncherError::ConnectionNotFound)?;
+    let id = connection_path(path)?;
     Ok(Json(state.launcher.get_connection(&principal, &id).await?).into_response())
 }
 
 pub async fn unlink(
     State(state): AppStateRef,
-    principal: Principal,
+    Admin(principal): Admin,
     path: std::result::Result<Path<String>, PathRejection>,
 ) -> Result<Response> {
-    let Path(id) = path.map_err(|_| LauncherError::ConnectionNotFound)?;
+    let id = connection_path(path)?;
     state.launcher.unlink(&principal, &id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -212,7 +264,7 @@ fn with_etag(rules: &RuleSet) -> Response {
     response
 }
 
-pub async fn get_rules(State(state): AppStateRef, principal: Principal) -> Result<Response> {
+pub async fn get_rules(State(state): AppStateRef, Admin(principal): Admin) -> Result<Response> {
     Ok(with_etag(&state.launcher.get_rules(&principal).await?))
 }
 
@@ -222,7 +274,7 @@ pub async fn put_rules(
     State(state): AppStateRef,
     Admin(principal): Admin,
     headers: HeaderMap,
-    body: std::result::Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Result<Response> {
     let expected = headers
         .get(header::IF_MATCH)
@@ -244,6 +296,12 @@ pub async fn put_rules(
             LauncherError::invalid("If-Match must be the ETag from GET /rules, such as \"3\"")
         })?;
     let rules: RuleSet = json_body(body)?;
+    if rules.version != 0 && rules.version != expected {
+        return Err(LauncherError::invalid(format!(
+            "the body says version {} but If-Match says {expected}; send one version",
+            rules.version
+        )));
+    }
     let stored = state
         .launcher
         .put_rules(&principal, rules, expected)

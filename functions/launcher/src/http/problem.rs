@@ -42,12 +42,6 @@ impl IntoResponse for LauncherError {
         if code.status() >= 500 {
             tracing::error!(code = code.as_str(), error = %self, "request failed");
         }
-        // Internal details stay in the log; the client gets a stable, generic sentence.
-        let detail = if code == ErrorCode::Internal {
-            "the launcher hit an internal error".to_owned()
-        } else {
-            self.to_string()
-        };
-        problem(code, &detail, Map::new())
+        problem(code, &self.public_detail(), Map::new())
     }
 }

@@ -9,7 +9,7 @@ use axum::Router;
 
 use super::handlers;
 use crate::app::AppState;
-use crate::config::SYNC_PAYLOAD_LIMIT;
+use crate::config::{ADMIN_BODY_LIMIT, SYNC_PAYLOAD_LIMIT};
 
 /// Which routes a binary serves. Each Lambda function serves only its own routes, so each gets
 /// only the IAM permissions those routes need; the local server serves all of them.
@@ -36,17 +36,20 @@ pub fn router(state: Arc<AppState>, routes: Routes) -> Router {
             post(handlers::invoke),
         )
     };
+    // Admin bodies are small: a tight limit keeps a huge rule set from ever reaching the store.
     let link = || {
         Router::new()
             .route(
                 "/connections",
                 get(handlers::list_connections).post(handlers::link),
             )
+            .route("/connections/role-setup", post(handlers::role_setup))
             .route(
                 "/connections/{id}",
                 get(handlers::get_connection).delete(handlers::unlink),
             )
             .route("/rules", get(handlers::get_rules).put(handlers::put_rules))
+            .layer(DefaultBodyLimit::max(ADMIN_BODY_LIMIT))
     };
     let app = match routes {
         Routes::List => list(),

@@ -1,0 +1,418 @@
+//! List, get and invoke: every decision through `authorize`.
+
+use std::collections::HashMap;
+
+use futures::stream::{self, StreamExt};
+use serde::Serialize;
+
+use super::Launcher;
+use crate::config::{ASYNC_PAYLOAD_LIMIT, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SYNC_PAYLOAD_LIMIT};
+use crate::domain::connection::{Connection, LiveCredentials};
+use crate::domain::function::{
+    FunctionDetail, FunctionRef, FunctionSummary, InvokeMode, InvokeOutcome,
+};
+use crate::domain::names;
+use crate::domain::rules::{authorize, could_select, Action, Permissions};
+use crate::error::{LauncherError, Result};
+use crate::identity::Principal;
+use crate::ports::RemoteFunction;
+
+/// How many AWS listings (and credential look-ups) run at once.
+const LIST_CONCURRENCY: usize = 16;
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct ListingError {
+    pub connection: String,
+    pub region: String,
+    pub code: &'static str,
+    pub detail: String,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct FunctionPage {
+    pub functions: Vec<FunctionSummary>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+    /// Places the caller could see that could not be listed; the rest of the page is valid.
+    pub errors: Vec<ListingError>,
+}
+
+impl Launcher {
+    pub async fn list_functions(
+        &self,
+        principal: &Principal,
+        limit: Option<usize>,
+        cursor: Option<&str>,
+    ) -> Result<FunctionPage> {
+        let limit = limit.unwrap_or(DEFAULT_PAGE_SIZE);
+        if !(1..=MAX_PAGE_SIZE).contains(&limit) {
+            return Err(LauncherError::invalid(format!(
+                "limit must be 1-{MAX_PAGE_SIZE}"
+            )));
+        }
+        let after = cursor.map(decode_cursor).transpose()?;
+        let (connections, rules) = futures::try_join!(
+            self.connections.list(&principal.tenant),
+            self.rules_for(principal)
+        )?;
+
+        // Only places some grant of the caller's reaches cost an AWS call (admins reach all).
+        let targets: Vec<(&Connection, Vec<&String>)> = connections
+            .iter()
+            .filter(|c| c.is_active())
+            .map(|c| {
+                let regions = c
+                    .regions
+                    .iter()
+                    .filter(|r| could_select(principal, &self.admin_group, &rules, &c.id, r))
+                    .collect::<Vec<_>>();
+                (c, regions)
+            })
+            .filter(|(_, regions)| !regions.is_empty())
+            .collect();
+
+        // Credentials once per connection, then every (connection, region) concurrently. The
+        // futures are built before they are streamed: a stream of closures over borrowed items
+        // would make the handler's future not `Send` for every lifetime.
+        let lookups: Vec<_> = targets
+            .iter()
+            .map(|(connection, _)| async move {
+                (
+                    connection.id.as_str(),
+                    self.credentials(principal, connection).await,
+                )
+            })
+            .collect();
+        let credentials: HashMap<&str, Result<LiveCredentials>> = stream::iter(lookups)
+            .buffer_unordered(LIST_CONCURRENCY)
+            .collect()
+            .await;
+        let credentials = &credentials;
+        let listings: Vec<_> = targets
+            .iter()
+            .flat_map(|(connection, regions)| {
+                regions.iter().map(move |region| (*connection, *region))
+            })
+            .map(|(connection, region)| async move {
+                let listed = match &credentials[connection.id.as_str()] {
+                    Ok(credentials) => self.accounts.list_functions(credentials, region).await,
+                    Err(e) => Err(e.clone()),
+                };
+                (connection, region, listed)
+            })
+            .collect();
+        let listings: Vec<(&Connection, &String, Result<Vec<RemoteFunction>>)> =
+            stream::iter(listings)
+                .buffer_unordered(LIST_CONCURRENCY)
+                .collect()
+                .await;
+
+        let admin = self.is_admin(principal);
+        let mut functions = Vec::new();
+        let mut errors = Vec::new();
+        for (connection, region, listed) in listings {
+            match listed {
+                Ok(remote) => {
+                    for f in remote {
+                        let reference = FunctionRef {
+                            connection: connection.id.clone(),
+                            region: region.clone(),
+                            name: f.name.clone(),
+                        };
+                        let permissions =
+                            authorize(principal, &self.admin_group, &rules, &reference);
+                        if permissions.view {
+                            functions.push(summary(connection, region, f, permissions));
+                        }
+                    }
+                }
+                Err(e) => errors.push(ListingError {
+                    connection: connection.id.clone(),
+                    region: region.clone(),
+                    code: e.code().as_str(),
+                    // Admins get AWS's error codes to fix the link; others only the kind of failure.
+                    detail: if admin {
+                        e.public_detail()
+                    } else {
+                        "this place could not be listed".to_owned()
+                    },
+                }),
+            }
+        }
+        functions.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+        errors.sort_by(|a, b| (&a.connection, &a.region).cmp(&(&b.connection, &b.region)));
+        if let Some(after) = &after {
+            functions
+                .retain(|f| sort_key(f) > (after.0.as_str(), after.1.as_str(), after.2.as_str()));
+        }
+        let next_cursor = (functions.len() > limit).then(|| encode_cursor(&functions[limit - 1]));
+        functions.truncate(limit);
+        Ok(FunctionPage {
+            functions,
+            next_cursor,
+            errors,
+        })
+    }
+
+    /// Finds the connection and the caller's permissions for a function. Anything the caller
+    /// may not view — an unknown connection, a region not linked, a denied function — is
+    /// `FunctionNotFound`, the same answer as a function that does not exist.
+    async fn resolve(
+        &self,
+        principal: &Principal,
+        reference: &FunctionRef,
+    ) -> Result<(Connection, Permissions)> {
+        names::connection_id(&reference.connection).map_err(|_| LauncherError::FunctionNotFound)?;
+        names::region(&reference.region)?;
+        names::function_name(&reference.name)?;
+        let (connection, rules) = futures::try_join!(
+            self.connections
+                .get(&principal.tenant, &reference.connection),
+            self.rules_for(principal)
+        )?;
+        let connection = connection
+            .filter(Connection::is_active)
+            .ok_or(LauncherError::FunctionNotFound)?;
+        if !connection.regions.contains(&reference.region) {
+            return Err(LauncherError::FunctionNotFound);
+        }
+        let permissions = authorize(principal, &self.admin_group, &rules, reference);
+        if !permissions.view {
+            return Err(LauncherError::FunctionNotFound);
+        }
+        Ok((connection, permissions))
+    }
+
+    /// The function as AWS describes it, or `FunctionNotFound`.
+    async fn describe(
+        &self,
+        credentials: &LiveCredentials,
+        reference: &FunctionRef,
+        qualifier: Option<&str>,
+    ) -> Result<RemoteFunction> {
+        self.accounts
+            .get_function(credentials, &reference.region, &reference.name, qualifier)
+            .await?
+            .ok_or(LauncherError::FunctionNotFound)
+    }
+
+    pub async fn get_function(
+        &self,
+        principal: &Principal,
+        reference: &FunctionRef,
+        qualifier: Option<&str>,
+    ) -> Result<FunctionDetail> {
+        if let Some(q) = qualifier {
+            names::qualifier(q)?;
+        }
+        let (connection, permissions) = self.resolve(principal, reference).await?;
+        let credentials = self.credentials(principal, &connection).await?;
+        let remote = self.describe(&credentials, reference, qualifier).await?;
+        Ok(detail(&connection, &reference.region, remote, permissions))
+    }
+
+    pub async fn invoke(
+        &self,
+        principal: &Principal,
+        reference: &FunctionRef,
+        qualifier: Option<&str>,
+        mode: InvokeMode,
+        payload: Vec<u8>,
+    ) -> Result<InvokeOutcome> {
+        if let Some(q) = qualifier {
+            names::qualifier(q)?;
+        }
+        let (connection, permissions) = self.resolve(principal, reference).await?;
+        let credentials = self.credentials(principal, &connection).await?;
+        // Resolve first: Invoke on a missing function must be a clean 404 (some Lambda stand-ins
+        // answer it with a 200), and a missing function is 404 whatever the caller's rights.
+        self.describe(&credentials, reference, qualifier).await?;
+        let (needed, limit) = match mode {
+            InvokeMode::Sync | InvokeMode::DryRun => (Action::Invoke, SYNC_PAYLOAD_LIMIT),
+            InvokeMode::Async => (Action::InvokeAsync, ASYNC_PAYLOAD_LIMIT),
+        };
+        if !permissions.allows(needed) {
+            return Err(LauncherError::InvokeForbidden {
+                mode: mode.as_str(),
+            });
+        }
+        let payload = checked_payload(payload, mode, limit)?;
+        let payload_bytes = payload.len();
+        let outcome = self
+            .accounts
+            .invoke(
+                &credentials,
+                &reference.region,
+                &reference.name,
+                qualifier,
+                mode,
+                payload,
+            )
+            .await?;
+        tracing::info!(
+            tenant = %principal.tenant,
+            subject = %principal.subject,
+            connection = %reference.connection,
+            region = %reference.region,
+            function = %reference.name,
+            qualifier = qualifier.unwrap_or("$LATEST"),
+            mode = mode.as_str(),
+            status = outcome.status_code,
+            function_error = outcome.function_error.as_deref().unwrap_or(""),
+            request_id = outcome.request_id.as_deref().unwrap_or(""),
+            duration_ms = outcome.duration_ms,
+            payload_bytes,
+            "function invoked"
+        );
+        Ok(outcome)
+    }
+}
+
+/// Enforces the mode's size limit and that the payload is JSON (Lambda refuses anything else).
+/// An empty body means `{}`.
+fn checked_payload(payload: Vec<u8>, mode: InvokeMode, limit: usize) -> Result<Vec<u8>> {
+    if payload.len() > limit {
+        return Err(LauncherError::PayloadTooLarge(format!(
+            "the {} payload is {} bytes; the limit is {limit} bytes{}",
+            mode.as_str(),
+            payload.len(),
+            if mode == InvokeMode::Async {
+                " (use mode=sync for up to 6 MB)"
+            } else {
+                ""
+            }
+        )));
+    }
+    if payload.iter().all(u8::is_ascii_whitespace) {
+        return Ok(b"{}".to_vec());
+    }
+    serde_json::from_slice::<serde::de::IgnoredAny>(&payload).map_err(|e| {
+        LauncherError::InvalidPayload(format!(
+            "the payload is not valid JSON (line {}, column {})",
+            e.line(),
+            e.column()
+        ))
+    })?;
+    Ok(payload)
+}
+
+fn summary(
+    connection: &Connection,
+    region: &str,
+    f: RemoteFunction,
+    permissions: Permissions,
+) -> FunctionSummary {
+    FunctionSummary {
+        connection: connection.id.clone(),
+        account_id: connection.account_id.clone(),
+        region: region.to_owned(),
+        name: f.name,
+        arn: f.arn,
+        description: f.description,
+        runtime: f.runtime,
+        memory_mb: f.memory_mb,
+        timeout_seconds: f.timeout_seconds,
+        last_modified: f.last_modified,
+        allowed: permissions.names(),
+    }
+}
+
+fn detail(
+    connection: &Connection,
+    region: &str,
+    f: RemoteFunction,
+    permissions: Permissions,
+) -> FunctionDetail {
+    let RemoteFunction {
+        handler,
+        version,
+        state,
+        architectures,
+        package_type,
+        tags,
+        ..
+    } = f.clone();
+    FunctionDetail {
+        summary: summary(connection, region, f, permissions),
+        handler,
+        version,
+        state,
+        architectures,
+        package_type,
+        tags,
+    }
+}
+
+fn sort_key(f: &FunctionSummary) -> (&str, &str, &str) {
+    (&f.connection, &f.region, &f.name)
+}
+
+fn encode_cursor(f: &FunctionSummary) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(format!("{}\n{}\n{}", f.connection, f.region, f.name))
+}
+
+fn decode_cursor(cursor: &str) -> Result<(String, String, String)> {
+    use base64::Engine;
+    let invalid = || LauncherError::invalid("cursor is not one this API returned");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .map_err(|_| invalid())?;
+    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+    let mut parts = text.splitn(3, '\n').map(str::to_owned);
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(c), Some(r), Some(n)) => Ok((c, r, n)),
+        _ => Err(invalid()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payload_checks() {
+        assert_eq!(
+            checked_payload(Vec::new(), InvokeMode::Sync, 10).unwrap(),
+            b"{}"
+        );
+        assert_eq!(
+            checked_payload(b"  ".to_vec(), InvokeMode::Sync, 10).unwrap(),
+            b"{}"
+        );
+        assert_eq!(
+            checked_payload(b"[1]".to_vec(), InvokeMode::Sync, 10).unwrap(),
+            b"[1]"
+        );
+        let bad = checked_payload(b"{nope".to_vec(), InvokeMode::Sync, 10).unwrap_err();
+        assert_eq!(bad.code().as_str(), "invalid_payload");
+        let big = checked_payload(vec![b' '; 11], InvokeMode::Async, 10).unwrap_err();
+        assert_eq!(big.code().as_str(), "payload_too_large");
+        assert!(big.to_string().contains("11 bytes"));
+    }
+
+    #[test]
+    fn cursors_round_trip_and_reject_garbage() {
+        let f = FunctionSummary {
+            connection: "prod".into(),
+            account_id: "1".into(),
+            region: "us-east-1".into(),
+            name: "fn".into(),
+            arn: String::new(),
+            description: String::new(),
+            runtime: None,
+            memory_mb: None,
+            timeout_seconds: None,
+            last_modified: None,
+            allowed: vec![],
+        };
+        let c = encode_cursor(&f);
+        assert_eq!(
+            decode_cursor(&c).unwrap(),
+            ("prod".into(), "us-east-1".into(), "fn".into())
+        );
+        assert!(decode_cursor("!!").is_err());
+        assert!(decode_cursor("YWJj").is_err());
+    }
+}

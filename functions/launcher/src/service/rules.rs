@@ -1,0 +1,36 @@
+use super::Launcher;
+use crate::domain::rules::{self, RuleSet};
+use crate::error::Result;
+use crate::identity::Principal;
+
+impl Launcher {
+    pub async fn get_rules(&self, principal: &Principal) -> Result<RuleSet> {
+        self.require_admin(principal)?;
+        self.rules.get_rules(&principal.tenant).await
+    }
+
+    pub async fn put_rules(
+        &self,
+        principal: &Principal,
+        rules: RuleSet,
+        expected_version: u64,
+    ) -> Result<RuleSet> {
+        self.require_admin(principal)?;
+        rules::validate(&rules)?;
+        let stored = self
+            .rules
+            .put_rules(&principal.tenant, &rules, expected_version)
+            .await?;
+        tracing::info!(tenant = %principal.tenant, version = stored.version, by = %principal.subject, "rules replaced");
+        Ok(stored)
+    }
+
+    /// Rules apply to everyone but admins; admins skip the read.
+    pub(super) async fn rules_for(&self, principal: &Principal) -> Result<RuleSet> {
+        if self.is_admin(principal) {
+            Ok(RuleSet::default())
+        } else {
+            self.rules.get_rules(&principal.tenant).await
+        }
+    }
+}

@@ -44,7 +44,7 @@ async fn operators_see_and_run_only_what_rules_grant() {
             "acme",
             json!({"grants": [
                 {"groups": ["ops"], "connections": ["prod"], "regions": ["us-east-1"], "functions": ["report-*"], "actions": ["invoke"]},
-                {"groups": ["ops"], "functions": ["billing-close"], "actions": ["view"]},
+                {"groups": ["ops"], "functions": ["billing-*"], "actions": ["view"]},
                 {"subjects": ["someone-else"], "functions": ["db-migrate"], "actions": ["invoke", "invoke_async"]}
             ]}),
         )
@@ -91,15 +91,19 @@ async fn operators_see_and_run_only_what_rules_grant() {
     assert_eq!(no_async.status, StatusCode::FORBIDDEN);
     assert_eq!(no_async.code(), "invoke_forbidden");
 
-    // Hidden function: exactly the answer a missing one gets, on get and on invoke.
+    // Hidden function: exactly the answer a missing one gets, on get and on invoke. The missing
+    // one, report-missing, is granted to ops, so its 404 comes from AWS, not from the rules.
     let hidden_get = launcher
         .get("/functions/prod/us-east-1/db-migrate", &ops)
         .await;
     let missing_get = launcher
-        .get("/functions/prod/us-east-1/does-not-exist", &ops)
+        .get("/functions/prod/us-east-1/report-missing", &ops)
         .await;
     assert_eq!(hidden_get.status, StatusCode::NOT_FOUND);
-    assert_eq!(hidden_get.text, missing_get.text);
+    assert_eq!(
+        (&hidden_get.text, &hidden_get.headers),
+        (&missing_get.text, &missing_get.headers)
+    );
     let hidden_run = launcher
         .post_json(
             "/functions/prod/us-east-1/db-migrate/invoke",
@@ -109,14 +113,26 @@ async fn operators_see_and_run_only_what_rules_grant() {
         .await;
     let missing_run = launcher
         .post_json(
-            "/functions/prod/us-east-1/does-not-exist/invoke",
+            "/functions/prod/us-east-1/report-missing/invoke",
             &ops,
             &json!({}),
         )
         .await;
     assert_eq!(hidden_run.status, StatusCode::NOT_FOUND);
-    assert_eq!(hidden_run.text, missing_run.text);
+    assert_eq!(
+        (&hidden_run.text, &hidden_run.headers),
+        (&missing_run.text, &missing_run.headers)
+    );
     assert_eq!(hidden_run.code(), "function_not_found");
+    // A view-only function that does not exist is missing too, not forbidden.
+    let missing_view_only = launcher
+        .post_json(
+            "/functions/prod/us-east-1/billing-missing/invoke",
+            &ops,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(missing_view_only.text, missing_run.text);
     let hidden_connection = launcher
         .get("/functions/nope/us-east-1/report-daily", &ops)
         .await;

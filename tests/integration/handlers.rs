@@ -38,21 +38,21 @@ async fn api_gateway_events_through_each_function() {
     // link function: POST /connections with the admin's authorizer claims.
     let mut link = fixture("post-connections.json");
     link["body"] = json!(account.link_body("prod", &[REGION]).to_string());
-    let linked = handle(&state, Routes::Link, &link).await;
+    let linked = handle(&state, link::ROUTES, &link).await;
     assert_eq!(linked.status, StatusCode::CREATED, "{}", linked.text);
     assert_eq!(linked.json["account_id"], account.account_id.as_str());
-    let listed = handle(&state, Routes::Link, &fixture("get-connections.json")).await;
+    let listed = handle(&state, link::ROUTES, &fixture("get-connections.json")).await;
     assert_eq!(listed.json["connections"][0]["id"], "prod");
 
     // list function: GET /functions and GET /functions/{connection}/{region}/{name}.
-    let functions = handle(&state, Routes::List, &fixture("get-functions.json")).await;
+    let functions = handle(&state, list::ROUTES, &fixture("get-functions.json")).await;
     assert_eq!(functions.status, StatusCode::OK, "{}", functions.text);
     assert_eq!(functions.json["functions"][0]["name"], "hello");
-    let detail = handle(&state, Routes::List, &fixture("get-function.json")).await;
+    let detail = handle(&state, list::ROUTES, &fixture("get-function.json")).await;
     assert_eq!(detail.json["description"], "From the fixture");
 
     // invoke function: POST .../invoke, body as API Gateway delivers it.
-    let invoked = handle(&state, Routes::Invoke, &fixture("post-invoke.json")).await;
+    let invoked = handle(&state, invoke::ROUTES, &fixture("post-invoke.json")).await;
     assert_eq!(invoked.status, StatusCode::OK, "{}", invoked.text);
     assert_eq!(invoked.json["payload"], json!({"from": "api-gateway"}));
     // Base64-encoded bodies (binary media types) decode the same.
@@ -61,14 +61,14 @@ async fn api_gateway_events_through_each_function() {
     encoded["body"] =
         json!(base64::engine::general_purpose::STANDARD.encode(br#"{"from":"base64"}"#));
     encoded["isBase64Encoded"] = json!(true);
-    let decoded = handle(&state, Routes::Invoke, &encoded).await;
+    let decoded = handle(&state, invoke::ROUTES, &encoded).await;
     assert_eq!(decoded.json["payload"], json!({"from": "base64"}));
 
     // Each function serves only its own routes.
-    let wrong = handle(&state, Routes::List, &fixture("post-invoke.json")).await;
+    let wrong = handle(&state, list::ROUTES, &fixture("post-invoke.json")).await;
     assert_eq!(wrong.status, StatusCode::NOT_FOUND);
     assert_eq!(wrong.code(), "route_not_found");
-    let wrong = handle(&state, Routes::Invoke, &fixture("get-connections.json")).await;
+    let wrong = handle(&state, invoke::ROUTES, &fixture("get-connections.json")).await;
     assert_eq!(wrong.code(), "route_not_found");
 
     // An operator's claims (groups as a one-item bracket list) see nothing without rules.
@@ -76,14 +76,14 @@ async fn api_gateway_events_through_each_function() {
     operator["requestContext"]["authorizer"]["jwt"]["claims"]["groups"] = json!("[ops]");
     operator["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] = json!("olivia");
     assert_eq!(
-        handle(&state, Routes::List, &operator).await.json["functions"],
+        handle(&state, list::ROUTES, &operator).await.json["functions"],
         json!([])
     );
     let mut hidden = fixture("post-invoke.json");
     hidden["requestContext"]["authorizer"]["jwt"]["claims"] =
         operator["requestContext"]["authorizer"]["jwt"]["claims"].clone();
     assert_eq!(
-        handle(&state, Routes::Invoke, &hidden).await.status,
+        handle(&state, invoke::ROUTES, &hidden).await.status,
         StatusCode::NOT_FOUND
     );
 
@@ -93,7 +93,7 @@ async fn api_gateway_events_through_each_function() {
         .as_object_mut()
         .unwrap()
         .remove("authorizer");
-    let refused = handle(&state, Routes::List, &anonymous).await;
+    let refused = handle(&state, list::ROUTES, &anonymous).await;
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
     assert!(refused.is_problem());
     let mut tenantless = fixture("get-functions.json");
@@ -102,7 +102,7 @@ async fn api_gateway_events_through_each_function() {
         .unwrap()
         .remove("org_id");
     assert_eq!(
-        handle(&state, Routes::List, &tenantless).await.status,
+        handle(&state, list::ROUTES, &tenantless).await.status,
         StatusCode::UNAUTHORIZED
     );
 }

@@ -6,6 +6,8 @@ mod auth;
 mod flow;
 mod handlers;
 mod over_http;
+mod role_requests;
+mod roles;
 mod sdk_faults;
 mod secrets;
 mod templates;

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use http::Method;
 use launcher::aws::table;
 use launcher::config::AuthMode;
-use launcher::http::{router, Routes};
+use launcher::http::router;
 use launcher_tests::*;
 use serde_yaml::Value;
 
@@ -158,9 +158,9 @@ async fn template_routes_match_each_functions_router() {
     let mut declared = BTreeSet::new();
     for (_, f) in functions(&t) {
         let routes = match f["Metadata"]["BuildProperties"]["Binary"].as_str().unwrap() {
-            "list" => Routes::List,
-            "invoke" => Routes::Invoke,
-            "link" => Routes::Link,
+            "list" => list::ROUTES,
+            "invoke" => invoke::ROUTES,
+            "link" => link::ROUTES,
             other => panic!("unknown binary {other}"),
         };
         for (_, event) in f["Properties"]["Events"].as_mapping().unwrap() {

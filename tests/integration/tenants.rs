@@ -58,6 +58,36 @@ async fn tenants_with_the_same_connection_id_stay_apart() {
     let connections = launcher.get("/connections", &globex_admin).await;
     assert_eq!(connections.json["connections"].as_array().unwrap().len(), 1);
 
+    // Rules are per tenant: acme's grant to ops gives globex's ops nothing, though globex has
+    // a connection called "prod" too and acme's ops see acme's function.
+    let rules = launcher
+        .set_rules(
+            "acme",
+            json!({"grants": [{"groups": ["ops"], "actions": ["invoke"]}]}),
+        )
+        .await;
+    assert_eq!(rules.status, StatusCode::OK);
+    let globex_ops = token("gus", "globex", &["ops"]);
+    assert_eq!(
+        launcher.get("/functions", &globex_ops).await.json["functions"],
+        json!([])
+    );
+    let globex_run = launcher
+        .post_json(
+            "/functions/prod/us-east-1/globex-job/invoke",
+            &globex_ops,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(globex_run.status, StatusCode::NOT_FOUND);
+    let acme_ops = token("olivia", "acme", &["ops"]);
+    let acme_seen = launcher.get("/functions", &acme_ops).await;
+    assert_eq!(acme_seen.json["functions"][0]["name"], "acme-secret-job");
+    assert_eq!(
+        launcher.get("/rules", &globex_admin).await.json["version"],
+        0
+    );
+
     // globex unlinking "prod" removes only its own.
     let unlink = launcher
         .call(
@@ -87,18 +117,4 @@ async fn tenants_with_the_same_connection_id_stay_apart() {
         .get("/functions/prod/us-east-1/acme-secret-job", &initech)
         .await;
     assert_eq!(unknown_fn.status, StatusCode::NOT_FOUND);
-
-    // Rules are per tenant too.
-    launcher
-        .set_rules(
-            "acme",
-            json!({"grants": [{"groups": ["ops"], "actions": ["invoke"]}]}),
-        )
-        .await;
-    assert_eq!(launcher.get("/rules", &initech).await.json["version"], 0);
-    let globex_ops = token("gus", "globex", &["ops"]);
-    assert_eq!(
-        launcher.get("/functions", &globex_ops).await.json["functions"],
-        json!([])
-    );
 }

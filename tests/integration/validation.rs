@@ -13,6 +13,10 @@ async fn invoke_input_is_checked_before_anything_runs() {
     let admin = admin_token("acme");
     let path = "/functions/prod/us-east-1/hello/invoke";
 
+    // A marker result waits in moto's queue: any invoke that reached Lambda would take it.
+    account
+        .queue_lambda_results(REGION, &[r#"{"marker":"untouched"}"#])
+        .await;
     let cases: Vec<(String, Option<Vec<u8>>, StatusCode, &str)> = vec![
         (
             format!("{path}?mode=sometimes"),
@@ -69,6 +73,15 @@ async fn invoke_input_is_checked_before_anything_runs() {
         assert_eq!(reply.code(), code, "{uri}");
         assert!(reply.is_problem(), "{uri}: {}", reply.text);
     }
+
+    // None of them ran: the first real invoke still gets the marker.
+    let first = launcher.post_json(path, &admin, &json!({})).await;
+    assert_eq!(
+        first.json["payload"],
+        json!({"marker": "untouched"}),
+        "{}",
+        first.text
+    );
 
     // Within the limits, large payloads go through: 1 MB async is accepted.
     let big_async = launcher

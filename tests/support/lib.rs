@@ -162,6 +162,25 @@ impl CustomerAccount {
             .unwrap_or_else(|e| panic!("create function {name}: {e:?}"));
     }
 
+    /// Creates the role `infra/cross-account-role.yaml` would create (moto does not enforce its
+    /// trust policy; request-level tests check what the launcher sends instead).
+    pub async fn create_launcher_role(&self, external_id: &str) -> String {
+        let trust = json!({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+            "Action": ["sts:AssumeRole", "sts:SetSourceIdentity"],
+            "Condition": {"StringEquals": {"sts:ExternalId": external_id}}
+        }]});
+        let role = aws_sdk_iam::Client::new(&self.admin)
+            .create_role()
+            .role_name("lambda-launcher-access")
+            .assume_role_policy_document(trust.to_string())
+            .send()
+            .await
+            .expect("create launcher role");
+        role.role().expect("role").arn().to_owned()
+    }
+
     /// The link request body for this account.
     pub fn link_body(&self, id: &str, regions: &[&str]) -> Value {
         json!({

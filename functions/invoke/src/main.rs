@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    launcher::lambda::serve(launcher::http::Routes::Invoke).await
+    launcher::lambda::serve(invoke::ROUTES).await
 }

@@ -28,12 +28,7 @@ fn b64(data: &[u8]) -> String {
 
 async fn assert_unauthenticated(launcher: &TestLauncher, token: Option<&str>, case: &str) {
     let reply = launcher.call(Method::GET, "/functions", token, None).await;
-    assert_eq!(
-        reply.status,
-        StatusCode::UNAUTHORIZED,
-        "{case}: {}",
-        reply.text
-    );
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{case}: {}", reply.text);
     assert_eq!(reply.code(), "unauthenticated", "{case}");
     assert!(reply.is_problem(), "{case}: {}", reply.text);
     assert_eq!(reply.headers["www-authenticate"], "Bearer", "{case}");
@@ -43,10 +38,7 @@ async fn assert_unauthenticated(launcher: &TestLauncher, token: Option<&str>, ca
 async fn bad_tokens_are_refused_with_401() {
     let launcher = TestLauncher::start().await;
     let good = sign(&claims());
-    assert_eq!(
-        launcher.get("/functions", &good).await.status,
-        StatusCode::OK
-    );
+    assert_eq!(launcher.get("/functions", &good).await.status, StatusCode::OK);
 
     assert_unauthenticated(&launcher, None, "no token").await;
     assert_unauthenticated(&launcher, Some(""), "empty token").await;
@@ -63,12 +55,7 @@ async fn bad_tokens_are_refused_with_401() {
     // The good token's signature over a payload that moves the caller into another tenant.
     let parts: Vec<&str> = good.split('.').collect();
     let forged_claims = with(claims(), "org_id", json!("globex"));
-    let tampered = format!(
-        "{}.{}.{}",
-        parts[0],
-        b64(forged_claims.to_string().as_bytes()),
-        parts[2]
-    );
+    let tampered = format!("{}.{}.{}", parts[0], b64(forged_claims.to_string().as_bytes()), parts[2]);
     assert_unauthenticated(&launcher, Some(&tampered), "tampered payload").await;
 
     let expired = sign(&with(claims(), "exp", json!(now() - 3600)));
@@ -78,11 +65,7 @@ async fn bad_tokens_are_refused_with_401() {
     let no_exp = sign(&without(claims(), "exp"));
     assert_unauthenticated(&launcher, Some(&no_exp), "no exp").await;
 
-    let alg_none = format!(
-        "{}.{}.",
-        b64(br#"{"alg":"none","typ":"JWT"}"#),
-        b64(claims().to_string().as_bytes())
-    );
+    let alg_none = format!("{}.{}.", b64(br#"{"alg":"none","typ":"JWT"}"#), b64(claims().to_string().as_bytes()));
     assert_unauthenticated(&launcher, Some(&alg_none), "alg none").await;
 
     let wrong_issuer = sign(&with(claims(), "iss", json!("https://evil.example")));
@@ -96,15 +79,7 @@ async fn bad_tokens_are_refused_with_401() {
 
     // Basic auth or a token without the Bearer scheme.
     for header in ["Basic YWxpY2U6cGFzcw==".to_owned(), good.clone()] {
-        let reply = call(
-            launcher.router(),
-            Method::GET,
-            "/functions",
-            None,
-            None,
-            &[("authorization", &header)],
-        )
-        .await;
+        let reply = call(launcher.router(), Method::GET, "/functions", None, None, &[("authorization", &header)]).await;
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{header}");
         assert_eq!(reply.code(), "unauthenticated");
     }
@@ -124,33 +99,14 @@ async fn rs256_tokens_verify_against_a_jwks() {
         header.kid = Some(kid.into());
         encode(&header, &claims(), &EncodingKey::from_rsa_pem(pem).unwrap()).unwrap()
     };
-    let good = sign_rs(
-        include_bytes!("../fixtures/jwt/rs256-test-private.pem"),
-        "test-key-1",
-    );
+    let good = sign_rs(include_bytes!("../fixtures/jwt/rs256-test-private.pem"), "test-key-1");
     let ok = launcher.get("/functions", &good).await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
 
-    let other_key = sign_rs(
-        include_bytes!("../fixtures/jwt/rs256-other-private.pem"),
-        "test-key-1",
-    );
-    assert_unauthenticated(
-        &launcher,
-        Some(&other_key),
-        "RS256 signed by a key not in the JWKS",
-    )
-    .await;
-    let unknown_kid = sign_rs(
-        include_bytes!("../fixtures/jwt/rs256-test-private.pem"),
-        "unknown",
-    );
+    let other_key = sign_rs(include_bytes!("../fixtures/jwt/rs256-other-private.pem"), "test-key-1");
+    assert_unauthenticated(&launcher, Some(&other_key), "RS256 signed by a key not in the JWKS").await;
+    let unknown_kid = sign_rs(include_bytes!("../fixtures/jwt/rs256-test-private.pem"), "unknown");
     assert_unauthenticated(&launcher, Some(&unknown_kid), "unknown kid").await;
     // Algorithm confusion: an HS256 token is refused by an RS256 verifier.
-    assert_unauthenticated(
-        &launcher,
-        Some(&sign(&claims())),
-        "HS256 token to RS256 verifier",
-    )
-    .await;
+    assert_unauthenticated(&launcher, Some(&sign(&claims())), "HS256 token to RS256 verifier").await;
 }

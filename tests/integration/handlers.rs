@@ -16,21 +16,15 @@ fn fixture(name: &str) -> Value {
 }
 
 async fn handle(state: &std::sync::Arc<AppState>, routes: Routes, event: &Value) -> Reply {
-    let request =
-        lambda_http::request::from_str(&event.to_string()).expect("a valid API Gateway v2 event");
-    let response = router(state.clone(), routes)
-        .oneshot(request)
-        .await
-        .unwrap();
+    let request = lambda_http::request::from_str(&event.to_string()).expect("a valid API Gateway v2 event");
+    let response = router(state.clone(), routes).oneshot(request).await.unwrap();
     reply(response).await
 }
 
 #[tokio::test]
 async fn api_gateway_events_through_each_function() {
     let account = CustomerAccount::create().await;
-    account
-        .create_function(REGION, "hello", "From the fixture", &[])
-        .await;
+    account.create_function(REGION, "hello", "From the fixture", &[]).await;
     let sdk = launcher_sdk().await;
     let (table, key) = provision(&sdk).await;
     let state = AppState::new(test_config(&table, &key, AuthMode::Authorizer), &sdk, None).unwrap();
@@ -58,8 +52,7 @@ async fn api_gateway_events_through_each_function() {
     // Base64-encoded bodies (binary media types) decode the same.
     let mut encoded = fixture("post-invoke.json");
     use base64::Engine;
-    encoded["body"] =
-        json!(base64::engine::general_purpose::STANDARD.encode(br#"{"from":"base64"}"#));
+    encoded["body"] = json!(base64::engine::general_purpose::STANDARD.encode(br#"{"from":"base64"}"#));
     encoded["isBase64Encoded"] = json!(true);
     let decoded = handle(&state, invoke::ROUTES, &encoded).await;
     assert_eq!(decoded.json["payload"], json!({"from": "base64"}));
@@ -75,34 +68,19 @@ async fn api_gateway_events_through_each_function() {
     let mut operator = fixture("get-functions.json");
     operator["requestContext"]["authorizer"]["jwt"]["claims"]["groups"] = json!("[ops]");
     operator["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] = json!("olivia");
-    assert_eq!(
-        handle(&state, list::ROUTES, &operator).await.json["functions"],
-        json!([])
-    );
+    assert_eq!(handle(&state, list::ROUTES, &operator).await.json["functions"], json!([]));
     let mut hidden = fixture("post-invoke.json");
     hidden["requestContext"]["authorizer"]["jwt"]["claims"] =
         operator["requestContext"]["authorizer"]["jwt"]["claims"].clone();
-    assert_eq!(
-        handle(&state, invoke::ROUTES, &hidden).await.status,
-        StatusCode::NOT_FOUND
-    );
+    assert_eq!(handle(&state, invoke::ROUTES, &hidden).await.status, StatusCode::NOT_FOUND);
 
     // No authorizer claims, or no tenant claim: 401.
     let mut anonymous = fixture("get-functions.json");
-    anonymous["requestContext"]
-        .as_object_mut()
-        .unwrap()
-        .remove("authorizer");
+    anonymous["requestContext"].as_object_mut().unwrap().remove("authorizer");
     let refused = handle(&state, list::ROUTES, &anonymous).await;
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
     assert!(refused.is_problem());
     let mut tenantless = fixture("get-functions.json");
-    tenantless["requestContext"]["authorizer"]["jwt"]["claims"]
-        .as_object_mut()
-        .unwrap()
-        .remove("org_id");
-    assert_eq!(
-        handle(&state, list::ROUTES, &tenantless).await.status,
-        StatusCode::UNAUTHORIZED
-    );
+    tenantless["requestContext"]["authorizer"]["jwt"]["claims"].as_object_mut().unwrap().remove("org_id");
+    assert_eq!(handle(&state, list::ROUTES, &tenantless).await.status, StatusCode::UNAUTHORIZED);
 }

@@ -5,6 +5,7 @@ mod access;
 mod auth;
 mod flow;
 mod handlers;
+mod link_tokens;
 mod over_http;
 mod role_requests;
 mod roles;

@@ -18,12 +18,7 @@ async fn list_and_invoke_over_real_http() {
 
     let client = reqwest::Client::new();
     let admin = admin_token("acme");
-    let list = client
-        .get(format!("{base}/functions"))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
+    let list = client.get(format!("{base}/functions")).bearer_auth(&admin).send().await.unwrap();
     assert_eq!(list.status().as_u16(), 200);
     let list: Value = serde_json::from_str(&list.text().await.unwrap()).unwrap();
     assert_eq!(list["functions"][0]["name"], "hello");
@@ -40,15 +35,8 @@ async fn list_and_invoke_over_real_http() {
     let run: Value = serde_json::from_str(&run.text().await.unwrap()).unwrap();
     assert_eq!(run["payload"], json!({"over": "http"}));
 
-    let anonymous = client
-        .get(format!("{base}/functions"))
-        .send()
-        .await
-        .unwrap();
+    let anonymous = client.get(format!("{base}/functions")).send().await.unwrap();
     assert_eq!(anonymous.status().as_u16(), 401);
-    assert_eq!(
-        anonymous.headers()["content-type"],
-        "application/problem+json"
-    );
+    assert_eq!(anonymous.headers()["content-type"], "application/problem+json");
     server.abort();
 }

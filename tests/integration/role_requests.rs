@@ -70,18 +70,12 @@ async fn launcher_with(rules: &[&Rule]) -> (TestLauncher, Arc<AppState>) {
     for rule in rules {
         interceptor = interceptor.with_rule(rule);
     }
-    let accounts =
-        AwsLambdaAccounts::new(sdk).with_interceptor(SharedInterceptor::new(interceptor));
+    let accounts = AwsLambdaAccounts::new(sdk).with_interceptor(SharedInterceptor::new(interceptor));
     let real = TestLauncher::start().await;
     let state = Arc::new(AppState {
         config: test_config(&real.table, &real.key_alias, hs256_auth()),
         authenticator: launcher::app::Authenticator::Jwt(Box::new(
-            launcher::identity::jwt::JwtVerifier::hs256(
-                &HS256_SECRET.to_owned().into(),
-                ISSUER,
-                AUDIENCE,
-            )
-            .unwrap(),
+            launcher::identity::jwt::JwtVerifier::hs256(&HS256_SECRET.to_owned().into(), ISSUER, AUDIENCE).unwrap(),
         )),
         launcher: real.state.launcher.with_accounts(Arc::new(accounts)),
     });
@@ -91,9 +85,7 @@ async fn launcher_with(rules: &[&Rule]) -> (TestLauncher, Arc<AppState>) {
 fn function(name: &str) -> FunctionConfiguration {
     FunctionConfiguration::builder()
         .function_name(name)
-        .function_arn(format!(
-            "arn:aws:lambda:us-east-1:{CUSTOMER}:function:{name}"
-        ))
+        .function_arn(format!("arn:aws:lambda:us-east-1:{CUSTOMER}:function:{name}"))
         .build()
 }
 
@@ -105,15 +97,7 @@ async fn send(
     body: Option<serde_json::Value>,
 ) -> Reply {
     let app = launcher::http::router(state.clone(), launcher::http::Routes::All);
-    call(
-        app,
-        method,
-        path,
-        Some(token),
-        body.map(|b| b.to_string().into_bytes()),
-        &[],
-    )
-    .await
+    call(app, method, path, Some(token), body.map(|b| b.to_string().into_bytes()), &[]).await
 }
 
 #[tokio::test]
@@ -130,19 +114,12 @@ async fn every_assume_role_carries_the_external_id_and_the_acting_user() {
         session()
     });
     let identity = mock!(aws_sdk_sts::Client::get_caller_identity).then_output(|| {
-        aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput::builder()
-            .account(CUSTOMER)
-            .build()
+        aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput::builder().account(CUSTOMER).build()
     });
-    let list = mock!(aws_sdk_lambda::Client::list_functions).then_output(|| {
-        ListFunctionsOutput::builder()
-            .functions(function("job"))
-            .build()
-    });
+    let list = mock!(aws_sdk_lambda::Client::list_functions)
+        .then_output(|| ListFunctionsOutput::builder().functions(function("job")).build());
     let get = mock!(aws_sdk_lambda::Client::get_function).then_output(|| {
-        aws_sdk_lambda::operation::get_function::GetFunctionOutput::builder()
-            .configuration(function("job"))
-            .build()
+        aws_sdk_lambda::operation::get_function::GetFunctionOutput::builder().configuration(function("job")).build()
     });
     let invoke = mock!(aws_sdk_lambda::Client::invoke).then_output(|| {
         aws_sdk_lambda::operation::invoke::InvokeOutput::builder()
@@ -153,14 +130,7 @@ async fn every_assume_role_carries_the_external_id_and_the_acting_user() {
     let (_real, state) = launcher_with(&[&assume, &identity, &list, &get, &invoke]).await;
 
     let admin = admin_token("acme");
-    let setup = send(
-        &state,
-        Method::POST,
-        "/connections/role-setup",
-        &admin,
-        Some(json!({"id": "prod"})),
-    )
-    .await;
+    let setup = send(&state, Method::POST, "/connections/role-setup", &admin, Some(json!({"id": "prod"}))).await;
     assert_eq!(setup.status, StatusCode::CREATED, "{}", setup.text);
     let external_id = setup.json["external_id"].as_str().unwrap().to_owned();
     let link = json!({"kind": "role", "id": "prod", "role_arn": ROLE, "regions": [REGION]});
@@ -170,42 +140,17 @@ async fn every_assume_role_carries_the_external_id_and_the_acting_user() {
     // An operator whose subject STS would not accept as is: sanitized, and one session reused.
     let rules = json!({"grants": [{"groups": ["ops"], "actions": ["invoke"]}]});
     let app = launcher::http::router(state.clone(), launcher::http::Routes::All);
-    let put = call(
-        app,
-        Method::PUT,
-        "/rules",
-        Some(&admin),
-        Some(rules.to_string().into_bytes()),
-        &[("if-match", "\"0\"")],
-    )
-    .await;
+    let put =
+        call(app, Method::PUT, "/rules", Some(&admin), Some(rules.to_string().into_bytes()), &[("if-match", "\"0\"")])
+            .await;
     assert_eq!(put.status, StatusCode::OK);
     let ops = token("auth0|olivia", "acme", &["ops"]);
     for _ in 0..3 {
-        let run = send(
-            &state,
-            Method::POST,
-            "/functions/prod/us-east-1/job/invoke",
-            &ops,
-            Some(json!({})),
-        )
-        .await;
+        let run = send(&state, Method::POST, "/functions/prod/us-east-1/job/invoke", &ops, Some(json!({}))).await;
         assert_eq!(run.status, StatusCode::OK, "{}", run.text);
     }
-    assert_eq!(
-        send(&state, Method::GET, "/functions", &ops, None)
-            .await
-            .json["functions"][0]["name"],
-        "job"
-    );
-    send(
-        &state,
-        Method::POST,
-        "/functions/prod/us-east-1/job/invoke",
-        &admin,
-        Some(json!({})),
-    )
-    .await;
+    assert_eq!(send(&state, Method::GET, "/functions", &ops, None).await.json["functions"][0]["name"], "job");
+    send(&state, Method::POST, "/functions/prod/us-east-1/job/invoke", &admin, Some(json!({}))).await;
 
     let seen = seen.lock().unwrap().clone();
     let expected = |source_identity: &str| Assumed {
@@ -216,11 +161,7 @@ async fn every_assume_role_carries_the_external_id_and_the_acting_user() {
     };
     assert_eq!(
         seen,
-        [
-            expected("admin@acme"),
-            expected("auth0-olivia"),
-            expected("admin@acme")
-        ],
+        [expected("admin@acme"), expected("auth0-olivia"), expected("admin@acme")],
         "link once, then one cached session per acting user"
     );
     assert_eq!(invoke.num_calls(), 4);
@@ -235,88 +176,30 @@ async fn a_refused_assume_role_is_a_clear_error_at_link_and_at_use() {
         .repeatedly()
         .build();
     let identity = mock!(aws_sdk_sts::Client::get_caller_identity).then_output(|| {
-        aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput::builder()
-            .account(CUSTOMER)
-            .build()
+        aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput::builder().account(CUSTOMER).build()
     });
-    let list = mock!(aws_sdk_lambda::Client::list_functions).then_output(|| {
-        ListFunctionsOutput::builder()
-            .functions(function("job"))
-            .build()
-    });
+    let list = mock!(aws_sdk_lambda::Client::list_functions)
+        .then_output(|| ListFunctionsOutput::builder().functions(function("job")).build());
     let (_real, state) = launcher_with(&[&assume, &identity, &list]).await;
     let admin = admin_token("acme");
-    send(
-        &state,
-        Method::POST,
-        "/connections/role-setup",
-        &admin,
-        Some(json!({"id": "prod"})),
-    )
-    .await;
-    send(
-        &state,
-        Method::POST,
-        "/connections/role-setup",
-        &admin,
-        Some(json!({"id": "second"})),
-    )
-    .await;
+    send(&state, Method::POST, "/connections/role-setup", &admin, Some(json!({"id": "prod"}))).await;
+    send(&state, Method::POST, "/connections/role-setup", &admin, Some(json!({"id": "second"}))).await;
     let link = |id: &str| json!({"kind": "role", "id": id, "role_arn": ROLE, "regions": [REGION]});
     assert_eq!(
-        send(
-            &state,
-            Method::POST,
-            "/connections",
-            &admin,
-            Some(link("prod"))
-        )
-        .await
-        .status,
+        send(&state, Method::POST, "/connections", &admin, Some(link("prod"))).await.status,
         StatusCode::CREATED
     );
 
     // Linking a role that refuses: 422 with what to check, and nothing stored.
-    let refused = send(
-        &state,
-        Method::POST,
-        "/connections",
-        &admin,
-        Some(link("second")),
-    )
-    .await;
-    assert_eq!(
-        refused.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        refused.text
-    );
+    let refused = send(&state, Method::POST, "/connections", &admin, Some(link("second"))).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.text);
     assert_eq!(refused.code(), "link_validation_failed");
-    assert!(
-        refused.json["detail"]
-            .as_str()
-            .unwrap()
-            .contains("External ID"),
-        "{}",
-        refused.text
-    );
-    assert_eq!(
-        send(&state, Method::GET, "/connections/second", &admin, None)
-            .await
-            .json["state"],
-        "pending"
-    );
+    assert!(refused.json["detail"].as_str().unwrap().contains("External ID"), "{}", refused.text);
+    assert_eq!(send(&state, Method::GET, "/connections/second", &admin, None).await.json["state"], "pending");
 
     // Using the revoked role (another user: no cached session): 502 role_assume_denied.
     let other_admin = token("second-admin", "acme", &[ADMIN_GROUP]);
-    let used = send(
-        &state,
-        Method::GET,
-        "/functions/prod/us-east-1/job",
-        &other_admin,
-        None,
-    )
-    .await;
+    let used = send(&state, Method::GET, "/functions/prod/us-east-1/job", &other_admin, None).await;
     assert_eq!(used.status, StatusCode::BAD_GATEWAY, "{}", used.text);
     assert_eq!(used.code(), "role_assume_denied");
     assert!(used.is_problem());

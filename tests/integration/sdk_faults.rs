@@ -40,34 +40,23 @@ async fn accounts_with(rules: &[&Rule]) -> AwsLambdaAccounts {
 }
 
 fn creds() -> LiveCredentials {
-    LiveCredentials::access_key(
-        "AKIAEXAMPLEEXAMPLE12",
-        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".to_owned().into(),
-    )
+    LiveCredentials::access_key("AKIAEXAMPLEEXAMPLE12", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".to_owned().into())
 }
 
 fn lambda_error(status: u16, error_type: &str) -> HttpResponse {
     let mut response = HttpResponse::new(
         SmithyStatus::try_from(status).unwrap(),
-        SdkBody::from(
-            json!({"Type": "User", "message": format!("mocked {error_type}")}).to_string(),
-        ),
+        SdkBody::from(json!({"Type": "User", "message": format!("mocked {error_type}")}).to_string()),
     );
-    response
-        .headers_mut()
-        .insert("x-amzn-errortype", error_type.to_owned());
-    response
-        .headers_mut()
-        .insert("content-type", "application/json");
+    response.headers_mut().insert("x-amzn-errortype", error_type.to_owned());
+    response.headers_mut().insert("content-type", "application/json");
     response
 }
 
 fn function(name: &str) -> FunctionConfiguration {
     FunctionConfiguration::builder()
         .function_name(name)
-        .function_arn(format!(
-            "arn:aws:lambda:us-east-1:111122223333:function:{name}"
-        ))
+        .function_arn(format!("arn:aws:lambda:us-east-1:111122223333:function:{name}"))
         .build()
 }
 
@@ -97,11 +86,7 @@ async fn control_plane_reads_retry_transient_failures() {
         .sequence()
         .http_response(|| lambda_error(503, "ServiceException"))
         .http_response(|| lambda_error(429, "TooManyRequestsException"))
-        .output(|| {
-            ListFunctionsOutput::builder()
-                .functions(function("ok"))
-                .build()
-        })
+        .output(|| ListFunctionsOutput::builder().functions(function("ok")).build())
         .build();
     let accounts = accounts_with(&[&flaky]).await;
     let listed = accounts.list_functions(&creds(), REGION).await.unwrap();
@@ -118,11 +103,7 @@ async fn a_sync_invoke_is_never_retried() {
         (409, "ResourceConflictException", "function_not_ready"),
         (429, "TooManyRequestsException", "throttled"),
         (403, "AccessDeniedException", "connection_access_denied"),
-        (
-            403,
-            "UnrecognizedClientException",
-            "connection_credentials_invalid",
-        ),
+        (403, "UnrecognizedClientException", "connection_credentials_invalid"),
         (404, "ResourceNotFoundException", "function_not_found"),
         (413, "RequestTooLargeException", "payload_too_large"),
     ] {
@@ -134,20 +115,10 @@ async fn a_sync_invoke_is_never_retried() {
         let accounts = accounts_with(&[&invoke]).await;
         for mode in [InvokeMode::Sync, InvokeMode::Async] {
             let before = invoke.num_calls();
-            let err = accounts
-                .invoke(&creds(), REGION, "f", None, mode, b"{}".to_vec())
-                .await
-                .unwrap_err();
+            let err = accounts.invoke(&creds(), REGION, "f", None, mode, b"{}".to_vec()).await.unwrap_err();
             assert_eq!(err.code().as_str(), code, "{error_type}");
-            assert_eq!(
-                invoke.num_calls() - before,
-                1,
-                "{error_type} in {mode:?} was retried"
-            );
-            assert!(
-                !err.to_string().contains("mocked"),
-                "AWS messages are not passed on: {err}"
-            );
+            assert_eq!(invoke.num_calls() - before, 1, "{error_type} in {mode:?} was retried");
+            assert!(!err.to_string().contains("mocked"), "AWS messages are not passed on: {err}");
         }
     }
 }
@@ -164,37 +135,20 @@ async fn function_errors_and_log_tails_are_decoded() {
                 SmithyStatus::try_from(200).unwrap(),
                 SdkBody::from(r#"{"errorMessage":"boom","errorType":"ValueError"}"#),
             );
-            response
-                .headers_mut()
-                .insert("x-amz-function-error", "Unhandled");
-            response
-                .headers_mut()
-                .insert("x-amz-log-result", encoded.clone());
+            response.headers_mut().insert("x-amz-function-error", "Unhandled");
+            response.headers_mut().insert("x-amz-log-result", encoded.clone());
             response.headers_mut().insert("x-amz-executed-version", "7");
             response.headers_mut().insert("x-amzn-requestid", "req-42");
             response
         });
     let accounts = accounts_with(&[&invoke]).await;
-    let outcome = accounts
-        .invoke(
-            &creds(),
-            REGION,
-            "f",
-            Some("7"),
-            InvokeMode::Sync,
-            b"{}".to_vec(),
-        )
-        .await
-        .unwrap();
+    let outcome = accounts.invoke(&creds(), REGION, "f", Some("7"), InvokeMode::Sync, b"{}".to_vec()).await.unwrap();
     assert_eq!(outcome.status_code, 200);
     assert_eq!(outcome.function_error.as_deref(), Some("Unhandled"));
     assert_eq!(outcome.executed_version.as_deref(), Some("7"));
     assert_eq!(outcome.log_tail.as_deref(), Some(log));
     assert_eq!(outcome.request_id.as_deref(), Some("req-42"));
-    assert_eq!(
-        outcome.payload,
-        br#"{"errorMessage":"boom","errorType":"ValueError"}"#
-    );
+    assert_eq!(outcome.payload, br#"{"errorMessage":"boom","errorType":"ValueError"}"#);
 }
 
 #[tokio::test]
@@ -213,13 +167,10 @@ async fn link_refuses_keys_aws_rejects() {
     let err = accounts.account_id(&creds()).await.unwrap_err();
     assert_eq!(err.code().as_str(), "link_validation_failed");
 
-    let denied = mock!(aws_sdk_lambda::Client::list_functions)
-        .then_http_response(|| lambda_error(403, "AccessDeniedException"));
+    let denied =
+        mock!(aws_sdk_lambda::Client::list_functions).then_http_response(|| lambda_error(403, "AccessDeniedException"));
     let accounts = accounts_with(&[&denied]).await;
-    let err = accounts
-        .probe_region(&creds(), "eu-west-1")
-        .await
-        .unwrap_err();
+    let err = accounts.probe_region(&creds(), "eu-west-1").await.unwrap_err();
     assert_eq!(err.code().as_str(), "link_validation_failed");
     assert!(err.to_string().contains("eu-west-1"), "{err}");
 }
@@ -229,15 +180,10 @@ async fn link_refuses_keys_aws_rejects() {
 #[tokio::test]
 async fn http_answers_for_lambda_failures() {
     let identity = mock!(aws_sdk_sts::Client::get_caller_identity).then_output(|| {
-        aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput::builder()
-            .account("111122223333")
-            .build()
+        aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput::builder().account("111122223333").build()
     });
     let probe = mock!(aws_sdk_lambda::Client::list_functions).then_output(|| {
-        ListFunctionsOutput::builder()
-            .functions(function("crashy"))
-            .functions(function("busy"))
-            .build()
+        ListFunctionsOutput::builder().functions(function("crashy")).functions(function("busy")).build()
     });
     let get = mock!(aws_sdk_lambda::Client::get_function).then_compute_output(|r| {
         aws_sdk_lambda::operation::get_function::GetFunctionOutput::builder()
@@ -247,13 +193,9 @@ async fn http_answers_for_lambda_failures() {
     let crash = mock!(aws_sdk_lambda::Client::invoke)
         .match_requests(|r| r.function_name() == Some("crashy"))
         .then_http_response(|| {
-            let mut response = HttpResponse::new(
-                SmithyStatus::try_from(200).unwrap(),
-                SdkBody::from(r#"{"errorMessage":"boom"}"#),
-            );
-            response
-                .headers_mut()
-                .insert("x-amz-function-error", "Unhandled");
+            let mut response =
+                HttpResponse::new(SmithyStatus::try_from(200).unwrap(), SdkBody::from(r#"{"errorMessage":"boom"}"#));
+            response.headers_mut().insert("x-amz-function-error", "Unhandled");
             response
         });
     let throttle = mock!(aws_sdk_lambda::Client::invoke)
@@ -265,57 +207,28 @@ async fn http_answers_for_lambda_failures() {
     let state = Arc::new(AppState {
         config: test_config(&real.table, &real.key_alias, hs256_auth()),
         authenticator: launcher::app::Authenticator::Jwt(Box::new(
-            launcher::identity::jwt::JwtVerifier::hs256(
-                &HS256_SECRET.to_owned().into(),
-                ISSUER,
-                AUDIENCE,
-            )
-            .unwrap(),
+            launcher::identity::jwt::JwtVerifier::hs256(&HS256_SECRET.to_owned().into(), ISSUER, AUDIENCE).unwrap(),
         )),
         launcher: real.state.launcher.with_accounts(Arc::new(accounts)),
     });
     let app = launcher::http::router(state, launcher::http::Routes::All);
     let admin = admin_token("acme");
     let body = json!({"id": "prod", "access_key_id": "AKIAEXAMPLEEXAMPLE12", "secret_access_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "regions": [REGION]});
-    let linked = call(
-        app.clone(),
-        Method::POST,
-        "/connections",
-        Some(&admin),
-        Some(body.to_string().into_bytes()),
-        &[],
-    )
-    .await;
+    let linked =
+        call(app.clone(), Method::POST, "/connections", Some(&admin), Some(body.to_string().into_bytes()), &[]).await;
     assert_eq!(linked.status, StatusCode::CREATED, "{}", linked.text);
     assert_eq!(linked.json["account_id"], "111122223333");
 
-    let crashed = call(
-        app.clone(),
-        Method::POST,
-        "/functions/prod/us-east-1/crashy/invoke",
-        Some(&admin),
-        None,
-        &[],
-    )
-    .await;
+    let crashed =
+        call(app.clone(), Method::POST, "/functions/prod/us-east-1/crashy/invoke", Some(&admin), None, &[]).await;
     assert_eq!(crashed.status, StatusCode::BAD_GATEWAY, "{}", crashed.text);
     assert_eq!(crashed.code(), "function_error");
     assert!(crashed.is_problem());
     assert_eq!(crashed.json["result"]["function_error"], "Unhandled");
-    assert_eq!(
-        crashed.json["result"]["payload"],
-        json!({"errorMessage": "boom"})
-    );
+    assert_eq!(crashed.json["result"]["payload"], json!({"errorMessage": "boom"}));
 
-    let throttled = call(
-        app.clone(),
-        Method::POST,
-        "/functions/prod/us-east-1/busy/invoke",
-        Some(&admin),
-        None,
-        &[],
-    )
-    .await;
+    let throttled =
+        call(app.clone(), Method::POST, "/functions/prod/us-east-1/busy/invoke", Some(&admin), None, &[]).await;
     assert_eq!(throttled.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(throttled.code(), "throttled");
     assert_eq!(throttled.headers["retry-after"], "1");
@@ -345,23 +258,9 @@ async fn an_invoke_that_times_out_is_reported_unknown_and_not_resent() {
         .load()
         .await;
     let accounts = AwsLambdaAccounts::new(sdk).with_invoke_deadline(Duration::from_millis(300));
-    let err = accounts
-        .invoke(
-            &creds(),
-            REGION,
-            "f",
-            None,
-            InvokeMode::Sync,
-            b"{}".to_vec(),
-        )
-        .await
-        .unwrap_err();
+    let err = accounts.invoke(&creds(), REGION, "f", None, InvokeMode::Sync, b"{}".to_vec()).await.unwrap_err();
     assert_eq!(err.code().as_str(), "invoke_outcome_unknown", "{err}");
     assert!(err.to_string().contains("may have run"));
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(
-        accepted.load(Ordering::SeqCst),
-        1,
-        "the invoke was sent exactly once"
-    );
+    assert_eq!(accepted.load(Ordering::SeqCst), 1, "the invoke was sent exactly once");
 }

@@ -26,57 +26,26 @@ fn the_table_in_template_yaml_is_the_one_local_provisioning_creates() {
         .as_sequence()
         .unwrap()
         .iter()
-        .map(|a| {
-            (
-                a["AttributeName"].as_str().unwrap().into(),
-                a["AttributeType"].as_str().unwrap().into(),
-            )
-        })
+        .map(|a| (a["AttributeName"].as_str().unwrap().into(), a["AttributeType"].as_str().unwrap().into()))
         .collect();
     let expected: Vec<(String, String)> = table::attribute_definitions()
         .iter()
-        .map(|a| {
-            (
-                a.attribute_name().to_owned(),
-                a.attribute_type().as_str().to_owned(),
-            )
-        })
+        .map(|a| (a.attribute_name().to_owned(), a.attribute_type().as_str().to_owned()))
         .collect();
     assert_eq!(attributes, expected);
     let keys: Vec<(String, String)> = props["KeySchema"]
         .as_sequence()
         .unwrap()
         .iter()
-        .map(|k| {
-            (
-                k["AttributeName"].as_str().unwrap().into(),
-                k["KeyType"].as_str().unwrap().into(),
-            )
-        })
+        .map(|k| (k["AttributeName"].as_str().unwrap().into(), k["KeyType"].as_str().unwrap().into()))
         .collect();
-    let expected: Vec<(String, String)> = table::key_schema()
-        .iter()
-        .map(|k| {
-            (
-                k.attribute_name().to_owned(),
-                k.key_type().as_str().to_owned(),
-            )
-        })
-        .collect();
+    let expected: Vec<(String, String)> =
+        table::key_schema().iter().map(|k| (k.attribute_name().to_owned(), k.key_type().as_str().to_owned())).collect();
     assert_eq!(keys, expected);
-    assert_eq!(
-        props["BillingMode"].as_str(),
-        Some(table::BILLING_MODE.as_str())
-    );
+    assert_eq!(props["BillingMode"].as_str(), Some(table::BILLING_MODE.as_str()));
     let ttl = table::time_to_live();
-    assert_eq!(
-        props["TimeToLiveSpecification"]["AttributeName"].as_str(),
-        Some(ttl.attribute_name())
-    );
-    assert_eq!(
-        props["TimeToLiveSpecification"]["Enabled"].as_bool(),
-        Some(ttl.enabled())
-    );
+    assert_eq!(props["TimeToLiveSpecification"]["AttributeName"].as_str(), Some(ttl.attribute_name()));
+    assert_eq!(props["TimeToLiveSpecification"]["Enabled"].as_bool(), Some(ttl.enabled()));
 }
 
 fn functions(t: &Value) -> Vec<(String, &Value)> {
@@ -92,10 +61,7 @@ fn functions(t: &Value) -> Vec<(String, &Value)> {
 fn actions(statement: &Value) -> Vec<String> {
     match &statement["Action"] {
         Value::String(a) => vec![a.clone()],
-        Value::Sequence(list) => list
-            .iter()
-            .map(|a| a.as_str().unwrap().to_owned())
-            .collect(),
+        Value::Sequence(list) => list.iter().map(|a| a.as_str().unwrap().to_owned()).collect(),
         other => panic!("unexpected Action {other:?}"),
     }
 }
@@ -104,17 +70,11 @@ fn actions(statement: &Value) -> Vec<String> {
 fn functions_are_arm64_cargo_lambda_builds_with_no_aws_reach_of_their_own() {
     let t = template();
     let functions = functions(&t);
-    let binaries: BTreeSet<&str> = functions
-        .iter()
-        .map(|(_, f)| f["Metadata"]["BuildProperties"]["Binary"].as_str().unwrap())
-        .collect();
+    let binaries: BTreeSet<&str> =
+        functions.iter().map(|(_, f)| f["Metadata"]["BuildProperties"]["Binary"].as_str().unwrap()).collect();
     assert_eq!(binaries, BTreeSet::from(["invoke", "link", "list"]));
     for (name, f) in &functions {
-        assert_eq!(
-            f["Metadata"]["BuildMethod"].as_str(),
-            Some("rust-cargolambda"),
-            "{name}"
-        );
+        assert_eq!(f["Metadata"]["BuildMethod"].as_str(), Some("rust-cargolambda"), "{name}");
         let props = &f["Properties"];
         assert_eq!(props["Runtime"].as_str(), Some("provided.al2023"), "{name}");
         assert_eq!(props["Architectures"][0].as_str(), Some("arm64"), "{name}");
@@ -126,16 +86,10 @@ fn functions_are_arm64_cargo_lambda_builds_with_no_aws_reach_of_their_own() {
                         action.starts_with("dynamodb:") || action.starts_with("kms:") || sts,
                         "{name} grants {action}: linked accounts are reached with linked credentials only"
                     );
-                    assert!(
-                        !action.contains('*'),
-                        "{name} grants a wildcard action {action}"
-                    );
+                    assert!(!action.contains('*'), "{name} grants a wildcard action {action}");
                     if sts {
                         let resource = format!("{:?}", statement["Resource"]);
-                        assert!(
-                            resource.contains(":role/lambda-launcher-*"),
-                            "{name}: {action} on {resource}"
-                        );
+                        assert!(resource.contains(":role/lambda-launcher-*"), "{name}: {action} on {resource}");
                     }
                 }
             }
@@ -149,12 +103,8 @@ fn functions_are_arm64_cargo_lambda_builds_with_no_aws_reach_of_their_own() {
 async fn template_routes_match_each_functions_router() {
     let t = template();
     let sdk = launcher_sdk().await;
-    let state = launcher::AppState::new(
-        test_config("unused", "alias/unused", AuthMode::Authorizer),
-        &sdk,
-        None,
-    )
-    .unwrap();
+    let state =
+        launcher::AppState::new(test_config("unused", "alias/unused", AuthMode::Authorizer), &sdk, None).unwrap();
     let mut declared = BTreeSet::new();
     for (_, f) in functions(&t) {
         let routes = match f["Metadata"]["BuildProperties"]["Binary"].as_str().unwrap() {
@@ -180,12 +130,15 @@ async fn template_routes_match_each_functions_router() {
                 &[],
             )
             .await;
-            // Unauthenticated, so the route exists and the authenticator ran first.
+            // Without credentials: the route exists and its authentication ran first. Only the
+            // link-token routes skip the JWT authorizer, and they check their own token.
+            let unauthorized_by_api_gateway = event["Properties"]["Auth"]["Authorizer"].as_str() == Some("NONE");
+            let expected_code = if unauthorized_by_api_gateway { "link_token_invalid" } else { "unauthenticated" };
+            assert_eq!(reply.code(), expected_code, "{method} {path} is not served by {routes:?}: {}", reply.text);
             assert_eq!(
-                reply.code(),
-                "unauthenticated",
-                "{method} {path} is not served by {routes:?}: {}",
-                reply.text
+                unauthorized_by_api_gateway,
+                path == "/link",
+                "{method} {path}: only /link may skip the JWT authorizer"
             );
             declared.insert((method, path));
         }
@@ -197,6 +150,9 @@ async fn template_routes_match_each_functions_router() {
         ("GET", "/connections"),
         ("POST", "/connections"),
         ("POST", "/connections/role-setup"),
+        ("POST", "/connections/link-tokens"),
+        ("POST", "/link"),
+        ("DELETE", "/link"),
         ("GET", "/connections/{id}"),
         ("DELETE", "/connections/{id}"),
         ("GET", "/rules"),
@@ -210,28 +166,15 @@ async fn template_routes_match_each_functions_router() {
 
 #[test]
 fn the_linked_account_policy_grants_exactly_what_the_launcher_calls() {
-    let policy: serde_json::Value =
-        serde_json::from_str(&read("policies/launcher-access-policy.json")).unwrap();
+    let policy: serde_json::Value = serde_json::from_str(&read("policies/launcher-access-policy.json")).unwrap();
     let granted: BTreeSet<String> = policy["Statement"]
         .as_array()
         .unwrap()
         .iter()
-        .flat_map(|s| {
-            s["Action"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|a| a.as_str().unwrap().to_owned())
-        })
+        .flat_map(|s| s["Action"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_owned()))
         .collect();
     let expected = BTreeSet::from(
-        [
-            "lambda:ListFunctions",
-            "lambda:GetFunction",
-            "lambda:ListTags",
-            "lambda:InvokeFunction",
-        ]
-        .map(String::from),
+        ["lambda:ListFunctions", "lambda:GetFunction", "lambda:ListTags", "lambda:InvokeFunction"].map(String::from),
     );
     assert_eq!(granted, expected);
     for statement in policy["Statement"].as_array().unwrap() {
@@ -239,17 +182,10 @@ fn the_linked_account_policy_grants_exactly_what_the_launcher_calls() {
     }
 
     // Every customer-account template attaches the same statements.
-    for template in [
-        "infra/access-key-user.yaml",
-        "infra/cross-account-role.yaml",
-    ] {
+    for template in ["infra/access-key-user.yaml", "infra/cross-account-role.yaml"] {
         let infra: Value = serde_yaml::from_str(&read(template)).unwrap();
         let managed = &infra["Resources"]["LauncherAccessPolicy"];
-        assert_eq!(
-            managed["Type"].as_str(),
-            Some("AWS::IAM::ManagedPolicy"),
-            "{template}"
-        );
+        assert_eq!(managed["Type"].as_str(), Some("AWS::IAM::ManagedPolicy"), "{template}");
         let infra_actions: BTreeSet<String> = managed["Properties"]["PolicyDocument"]["Statement"]
             .as_sequence()
             .unwrap()
@@ -265,23 +201,13 @@ fn the_linked_account_policy_grants_exactly_what_the_launcher_calls() {
 #[test]
 fn the_role_template_trusts_the_launcher_only_with_the_external_id() {
     let infra: Value = serde_yaml::from_str(&read("infra/cross-account-role.yaml")).unwrap();
-    let trust = &infra["Resources"]["LauncherAccessRole"]["Properties"]["AssumeRolePolicyDocument"]
-        ["Statement"];
+    let trust = &infra["Resources"]["LauncherAccessRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"];
     let statements = trust.as_sequence().unwrap();
     assert_eq!(statements.len(), 1);
     let statement = &statements[0];
-    assert_eq!(
-        actions(statement),
-        ["sts:AssumeRole", "sts:SetSourceIdentity"]
-    );
+    assert_eq!(actions(statement), ["sts:AssumeRole", "sts:SetSourceIdentity"]);
     let principal = format!("{:?}", statement["Principal"]["AWS"]);
-    assert!(
-        principal.contains("${LauncherAccountId}:root"),
-        "{principal}"
-    );
-    let condition = format!(
-        "{:?}",
-        statement["Condition"]["StringEquals"]["sts:ExternalId"]
-    );
+    assert!(principal.contains("${LauncherAccountId}:root"), "{principal}");
+    let condition = format!("{:?}", statement["Condition"]["StringEquals"]["sts:ExternalId"]);
     assert!(condition.contains("ExternalId"), "{condition}");
 }

@@ -46,18 +46,11 @@ pub async fn sdk_config(credentials: Credentials, region: &str) -> SdkConfig {
 
 /// The launcher's own account in moto (the default account).
 pub async fn launcher_sdk() -> SdkConfig {
-    sdk_config(
-        Credentials::new("launcher-local", "launcher-local", None, None, "test"),
-        REGION,
-    )
-    .await
+    sdk_config(Credentials::new("launcher-local", "launcher-local", None, None, "test"), REGION).await
 }
 
 pub fn unique(prefix: &str) -> String {
-    format!(
-        "{prefix}-{}",
-        &uuid::Uuid::new_v4().simple().to_string()[..12]
-    )
+    format!("{prefix}-{}", &uuid::Uuid::new_v4().simple().to_string()[..12])
 }
 
 /// A customer AWS account in moto with an IAM user whose access key the launcher links.
@@ -71,12 +64,7 @@ pub struct CustomerAccount {
 
 impl CustomerAccount {
     pub async fn create() -> Self {
-        let digits: String = uuid::Uuid::new_v4()
-            .as_u128()
-            .to_string()
-            .chars()
-            .take(12)
-            .collect();
+        let digits: String = uuid::Uuid::new_v4().as_u128().to_string().chars().take(12).collect();
         let account_id = format!("{digits:0>12}");
         let launcher = launcher_sdk().await;
         // Moto routes calls made with an assumed role's credentials to the role's account.
@@ -100,17 +88,8 @@ impl CustomerAccount {
         )
         .await;
         let iam = aws_sdk_iam::Client::new(&admin);
-        iam.create_user()
-            .user_name("lambda-launcher")
-            .send()
-            .await
-            .expect("create user");
-        let key = iam
-            .create_access_key()
-            .user_name("lambda-launcher")
-            .send()
-            .await
-            .expect("create access key");
+        iam.create_user().user_name("lambda-launcher").send().await.expect("create user");
+        let key = iam.create_access_key().user_name("lambda-launcher").send().await.expect("create access key");
         let key = key.access_key().expect("access key");
         let role = iam
             .create_role()
@@ -131,13 +110,7 @@ impl CustomerAccount {
         }
     }
 
-    pub async fn create_function(
-        &self,
-        region: &str,
-        name: &str,
-        description: &str,
-        tags: &[(&str, &str)],
-    ) {
+    pub async fn create_function(&self, region: &str, name: &str, description: &str, tags: &[(&str, &str)]) {
         let mut config = aws_sdk_lambda::config::Builder::from(&self.admin);
         config.set_region(Some(Region::new(region.to_owned())));
         let lambda = aws_sdk_lambda::Client::from_conf(config.build());
@@ -148,18 +121,11 @@ impl CustomerAccount {
             .runtime(aws_sdk_lambda::types::Runtime::Python312)
             .role(&self.execution_role)
             .handler("index.handler")
-            .code(
-                aws_sdk_lambda::types::FunctionCode::builder()
-                    .zip_file(ECHO_ZIP.into())
-                    .build(),
-            );
+            .code(aws_sdk_lambda::types::FunctionCode::builder().zip_file(ECHO_ZIP.into()).build());
         for (k, v) in tags {
             request = request.tags(*k, *v);
         }
-        request
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("create function {name}: {e:?}"));
+        request.send().await.unwrap_or_else(|e| panic!("create function {name}: {e:?}"));
     }
 
     /// Creates the role `infra/cross-account-role.yaml` would create (moto does not enforce its
@@ -195,15 +161,9 @@ impl CustomerAccount {
     /// Queues results that moto's Docker-free Lambda returns, in order, for the next invokes.
     pub async fn queue_lambda_results(&self, region: &str, results: &[&str]) {
         let response = reqwest::Client::new()
-            .post(format!(
-                "{}/moto-api/static/lambda-simple/response",
-                moto_endpoint()
-            ))
+            .post(format!("{}/moto-api/static/lambda-simple/response", moto_endpoint()))
             .header("content-type", "application/json")
-            .body(
-                json!({"results": results, "region": region, "account_id": self.account_id})
-                    .to_string(),
-            )
+            .body(json!({"results": results, "region": region, "account_id": self.account_id}).to_string())
             .send()
             .await
             .expect("queue lambda results");
@@ -232,14 +192,9 @@ impl Reply {
     }
 
     pub fn is_problem(&self) -> bool {
-        self.headers
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            == Some("application/problem+json")
+        self.headers.get("content-type").and_then(|v| v.to_str().ok()) == Some("application/problem+json")
             && self.json["status"].as_u64() == Some(u64::from(self.status.as_u16()))
-            && self.json["type"]
-                .as_str()
-                .is_some_and(|t| t.ends_with(self.code()))
+            && self.json["type"].as_str().is_some_and(|t| t.ends_with(self.code()))
             && self.json["title"].is_string()
             && self.json["detail"].is_string()
     }
@@ -249,10 +204,7 @@ pub fn test_config(table: &str, key_alias: &str, auth: AuthMode) -> Config {
     Config {
         table: table.to_owned(),
         kms_key_id: key_alias.to_owned(),
-        claims: ClaimNames {
-            tenant: "org_id".into(),
-            groups: "groups".into(),
-        },
+        claims: ClaimNames { tenant: "org_id".into(), groups: "groups".into() },
         admin_group: ADMIN_GROUP.into(),
         auth,
         // Unset: the launcher asks STS, as it does when deployed without the variable.
@@ -272,9 +224,7 @@ pub fn hs256_auth() -> AuthMode {
 pub async fn provision(sdk: &SdkConfig) -> (String, String) {
     let table = unique("launcher");
     let key_alias = format!("alias/{}", unique("launcher"));
-    launcher::aws::table::ensure_table(&aws_sdk_dynamodb::Client::new(sdk), &table)
-        .await
-        .expect("table");
+    launcher::aws::table::ensure_table(&aws_sdk_dynamodb::Client::new(sdk), &table).await.expect("table");
     let kms = aws_sdk_kms::Client::new(sdk);
     let key = kms.create_key().send().await.expect("create key");
     kms.create_alias()
@@ -294,27 +244,15 @@ impl TestLauncher {
     pub async fn start_with(auth: AuthMode) -> Self {
         let sdk = launcher_sdk().await;
         let (table, key_alias) = provision(&sdk).await;
-        let state =
-            AppState::new(test_config(&table, &key_alias, auth), &sdk, None).expect("state");
-        Self {
-            state,
-            table,
-            key_alias,
-            sdk,
-        }
+        let state = AppState::new(test_config(&table, &key_alias, auth), &sdk, None).expect("state");
+        Self { state, table, key_alias, sdk }
     }
 
     pub fn router(&self) -> Router {
         router(self.state.clone(), Routes::All)
     }
 
-    pub async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Vec<u8>>,
-    ) -> Reply {
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Vec<u8>>) -> Reply {
         call(self.router(), method, path, token, body, &[]).await
     }
 
@@ -323,36 +261,13 @@ impl TestLauncher {
     }
 
     pub async fn post_json(&self, path: &str, token: &str, body: &Value) -> Reply {
-        self.call(
-            Method::POST,
-            path,
-            Some(token),
-            Some(body.to_string().into_bytes()),
-        )
-        .await
+        self.call(Method::POST, path, Some(token), Some(body.to_string().into_bytes())).await
     }
 
     /// Links `account` as connection `id` in `tenant` with an admin token; asserts success.
-    pub async fn link(
-        &self,
-        tenant: &str,
-        id: &str,
-        account: &CustomerAccount,
-        regions: &[&str],
-    ) -> Value {
-        let reply = self
-            .post_json(
-                "/connections",
-                &admin_token(tenant),
-                &account.link_body(id, regions),
-            )
-            .await;
-        assert_eq!(
-            reply.status,
-            StatusCode::CREATED,
-            "link failed: {}",
-            reply.text
-        );
+    pub async fn link(&self, tenant: &str, id: &str, account: &CustomerAccount, regions: &[&str]) -> Value {
+        let reply = self.post_json("/connections", &admin_token(tenant), &account.link_body(id, regions)).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "link failed: {}", reply.text);
         reply.json
     }
 
@@ -360,23 +275,9 @@ impl TestLauncher {
     pub async fn set_rules(&self, tenant: &str, rules: Value) -> Reply {
         let admin = admin_token(tenant);
         let current = self.get("/rules", &admin).await;
-        let etag = current
-            .headers
-            .get("etag")
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .to_owned();
+        let etag = current.headers.get("etag").unwrap().to_str().unwrap().to_owned();
         let body = Some(rules.to_string().into_bytes());
-        call(
-            self.router(),
-            Method::PUT,
-            "/rules",
-            Some(&admin),
-            body,
-            &[("if-match", &etag)],
-        )
-        .await
+        call(self.router(), Method::PUT, "/rules", Some(&admin), body, &[("if-match", &etag)]).await
     }
 }
 
@@ -395,9 +296,7 @@ pub async fn call(
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
-    let request = request
-        .body(body.map(Body::from).unwrap_or_else(Body::empty))
-        .unwrap();
+    let request = request.body(body.map(Body::from).unwrap_or_else(Body::empty)).unwrap();
     reply(router.oneshot(request).await.unwrap()).await
 }
 
@@ -407,29 +306,16 @@ pub async fn reply(response: http::Response<Body>) -> Reply {
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
     let text = String::from_utf8_lossy(&bytes).into_owned();
     let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    Reply {
-        status,
-        headers,
-        text,
-        json,
-    }
+    Reply { status, headers, text, json }
 }
 
 pub fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
 }
 
 /// Signs arbitrary claims with the test HS256 secret.
 pub fn sign(claims: &Value) -> String {
-    encode(
-        &Header::default(),
-        claims,
-        &EncodingKey::from_secret(HS256_SECRET.as_bytes()).unwrap(),
-    )
-    .unwrap()
+    encode(&Header::default(), claims, &EncodingKey::from_secret(HS256_SECRET.as_bytes()).unwrap()).unwrap()
 }
 
 pub fn token(subject: &str, tenant: &str, groups: &[&str]) -> String {

@@ -40,9 +40,7 @@ impl CapturedLogs {
             let layer = tracing_subscriber::fmt::layer()
                 .json()
                 .with_writer(ThreadRouter)
-                .with_filter(DynFilterFn::new(|_, _| {
-                    CURRENT.with(|c| c.borrow().is_some())
-                }));
+                .with_filter(DynFilterFn::new(|_, _| CURRENT.with(|c| c.borrow().is_some())));
             tracing_subscriber::registry().with(layer).init();
         });
         let logs = Self::default();

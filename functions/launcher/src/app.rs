@@ -39,43 +39,26 @@ impl AppState {
         let authenticator = match &config.auth {
             AuthMode::Authorizer => Authenticator::ApiGatewayAuthorizer,
             AuthMode::Jwt(jwt) => Authenticator::Jwt(Box::new(match &jwt.key {
-                JwtKeySource::Hs256(secret) => {
-                    JwtVerifier::hs256(secret, &jwt.issuer, &jwt.audience)?
-                }
+                JwtKeySource::Hs256(secret) => JwtVerifier::hs256(secret, &jwt.issuer, &jwt.audience)?,
                 JwtKeySource::Jwks(location) => {
                     let document = match jwks_document {
                         Some(document) => document.to_owned(),
                         None => std::fs::read_to_string(location).map_err(|e| {
-                            LauncherError::Internal(format!(
-                                "configuration: cannot read JWKS file {location}: {e}"
-                            ))
+                            LauncherError::Internal(format!("configuration: cannot read JWKS file {location}: {e}"))
                         })?,
                     };
                     JwtVerifier::rs256_from_jwks(&document, &jwt.issuer, &jwt.audience)?
                 }
             })),
         };
-        let store = Arc::new(DynamoStore::new(
-            aws_sdk_dynamodb::Client::new(sdk),
-            &config.table,
-        ));
+        let store = Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &config.table));
         let launcher = Launcher::new(
             store.clone(),
             store,
-            Arc::new(KmsCipher::new(
-                aws_sdk_kms::Client::new(sdk),
-                &config.kms_key_id,
-            )),
-            Arc::new(
-                AwsLambdaAccounts::new(sdk.clone())
-                    .with_launcher_account(config.account_id.clone()),
-            ),
+            Arc::new(KmsCipher::new(aws_sdk_kms::Client::new(sdk), &config.kms_key_id)),
+            Arc::new(AwsLambdaAccounts::new(sdk.clone()).with_launcher_account(config.account_id.clone())),
             config.admin_group.clone(),
         );
-        Ok(Arc::new(Self {
-            config,
-            launcher,
-            authenticator,
-        }))
+        Ok(Arc::new(Self { config, launcher, authenticator }))
     }
 }

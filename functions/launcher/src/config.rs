@@ -65,16 +65,11 @@ pub struct Config {
 impl Config {
     /// Reads `LAUNCHER_*` variables; docs/configuration.md lists them.
     pub fn from_env() -> Result<Self> {
-        let auth = match optional("LAUNCHER_AUTH_MODE")
-            .as_deref()
-            .unwrap_or("authorizer")
-        {
+        let auth = match optional("LAUNCHER_AUTH_MODE").as_deref().unwrap_or("authorizer") {
             "authorizer" => AuthMode::Authorizer,
             "jwt" => AuthMode::Jwt(JwtSettings::from_env()?),
             other => {
-                return Err(config_error(format!(
-                    "LAUNCHER_AUTH_MODE must be 'authorizer' or 'jwt', not '{other}'"
-                )))
+                return Err(config_error(format!("LAUNCHER_AUTH_MODE must be 'authorizer' or 'jwt', not '{other}'")))
             }
         };
         Ok(Self {
@@ -84,8 +79,7 @@ impl Config {
                 tenant: optional("LAUNCHER_TENANT_CLAIM").unwrap_or_else(|| "org_id".into()),
                 groups: optional("LAUNCHER_GROUPS_CLAIM").unwrap_or_else(|| "groups".into()),
             },
-            admin_group: optional("LAUNCHER_ADMIN_GROUP")
-                .unwrap_or_else(|| "launcher-admins".into()),
+            admin_group: optional("LAUNCHER_ADMIN_GROUP").unwrap_or_else(|| "launcher-admins".into()),
             auth,
             account_id: optional("LAUNCHER_ACCOUNT_ID"),
         })
@@ -103,11 +97,7 @@ impl JwtSettings {
                 ))
             }
         };
-        Ok(Self {
-            issuer: required("LAUNCHER_JWT_ISSUER")?,
-            audience: required("LAUNCHER_JWT_AUDIENCE")?,
-            key,
-        })
+        Ok(Self { issuer: required("LAUNCHER_JWT_ISSUER")?, audience: required("LAUNCHER_JWT_AUDIENCE")?, key })
     }
 }
 

@@ -32,6 +32,7 @@ macro_rules! error_codes {
 
 error_codes! {
     Unauthenticated => ("unauthenticated", 401, "Authentication required"),
+    LinkTokenInvalid => ("link_token_invalid", 401, "The link token is not valid"),
     Forbidden => ("forbidden", 403, "Not allowed"),
     InvokeForbidden => ("invoke_forbidden", 403, "Invocation not allowed"),
     InvalidRequest => ("invalid_request", 400, "Invalid request"),
@@ -70,6 +71,9 @@ impl fmt::Display for ErrorCode {
 pub enum LauncherError {
     #[error("{0}")]
     Unauthenticated(String),
+    /// One answer for unknown, expired, used and foreign tokens alike.
+    #[error("the link token is unknown, expired or already used; ask a tenant admin for a new one")]
+    LinkTokenInvalid,
     #[error("{0}")]
     Forbidden(String),
     #[error("you may see this function but not run it in {mode} mode")]
@@ -128,6 +132,7 @@ impl LauncherError {
         use ErrorCode as C;
         match self {
             Self::Unauthenticated(_) => C::Unauthenticated,
+            Self::LinkTokenInvalid => C::LinkTokenInvalid,
             Self::Forbidden(_) => C::Forbidden,
             Self::InvokeForbidden { .. } => C::InvokeForbidden,
             Self::InvalidRequest(_) => C::InvalidRequest,
@@ -165,9 +170,7 @@ impl LauncherError {
     pub fn public_detail(&self) -> String {
         match self {
             Self::Internal(_) => "the launcher hit an internal error".to_owned(),
-            Self::StoreUnavailable(_) => {
-                "the launcher's store is unavailable; try again shortly".to_owned()
-            }
+            Self::StoreUnavailable(_) => "the launcher's store is unavailable; try again shortly".to_owned(),
             other => other.to_string(),
         }
     }
@@ -184,12 +187,7 @@ mod tests {
         let mut seen = std::collections::BTreeSet::new();
         for code in ErrorCode::ALL {
             assert!(seen.insert(code.as_str()), "duplicate {code}");
-            assert!(
-                code.as_str()
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b == b'_'),
-                "{code}"
-            );
+            assert!(code.as_str().bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{code}");
             assert!((400..600).contains(&code.status()), "{code}");
         }
     }

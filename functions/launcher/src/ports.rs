@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use crate::domain::connection::{Connection, LiveCredentials};
 use crate::domain::function::{InvokeMode, InvokeOutcome};
+use crate::domain::link_token::LinkTokenRecord;
 use crate::domain::rules::RuleSet;
 use crate::error::Result;
 
@@ -21,6 +22,14 @@ pub trait ConnectionStore: Send + Sync {
     async fn list(&self, tenant: &str) -> Result<Vec<Connection>>;
     /// Removes a connection; fails with `ConnectionNotFound` if there was none.
     async fn delete(&self, tenant: &str, id: &str) -> Result<()>;
+    async fn insert_link_token(&self, token: &LinkTokenRecord) -> Result<()>;
+    async fn get_link_token(&self, tenant: &str, hash: &str) -> Result<Option<LinkTokenRecord>>;
+    /// Stores a new connection and consumes its link token in one transaction: fails with
+    /// `LinkTokenInvalid` if the token is gone or expired at `now`, `ConnectionExists` if the id is
+    /// taken; in both cases nothing changes.
+    async fn insert_consuming_token(&self, connection: &Connection, token: &LinkTokenRecord, now: u64) -> Result<()>;
+    /// Removes a connection only if its unlink-token hash is `hash`; `LinkTokenInvalid` otherwise.
+    async fn delete_with_unlink_token(&self, tenant: &str, id: &str, hash: &str) -> Result<()>;
 }
 
 #[async_trait]
@@ -28,29 +37,14 @@ pub trait RuleStore: Send + Sync {
     /// The tenant's rules; an empty set at version 0 if none were ever written.
     async fn get_rules(&self, tenant: &str) -> Result<RuleSet>;
     /// Replaces the rules if the stored version is still `expected_version`; returns the new set.
-    async fn put_rules(
-        &self,
-        tenant: &str,
-        rules: &RuleSet,
-        expected_version: u64,
-    ) -> Result<RuleSet>;
+    async fn put_rules(&self, tenant: &str, rules: &RuleSet, expected_version: u64) -> Result<RuleSet>;
 }
 
 /// Encrypts linked secrets, bound to (tenant, connection).
 #[async_trait]
 pub trait SecretCipher: Send + Sync {
-    async fn encrypt(
-        &self,
-        tenant: &str,
-        connection: &str,
-        secret: &SecretString,
-    ) -> Result<Vec<u8>>;
-    async fn decrypt(
-        &self,
-        tenant: &str,
-        connection: &str,
-        ciphertext: &[u8],
-    ) -> Result<SecretString>;
+    async fn encrypt(&self, tenant: &str, connection: &str, secret: &SecretString) -> Result<Vec<u8>>;
+    async fn decrypt(&self, tenant: &str, connection: &str, ciphertext: &[u8]) -> Result<SecretString>;
 }
 
 /// A Lambda function as the linked account reports it.
@@ -101,11 +95,7 @@ pub trait LambdaAccounts: Send + Sync {
     /// given, the acting user as SourceIdentity.
     async fn assume_role(&self, role: &RoleSession<'_>) -> Result<AssumedCredentials>;
     /// Every function in the region, following pagination to the end.
-    async fn list_functions(
-        &self,
-        credentials: &LiveCredentials,
-        region: &str,
-    ) -> Result<Vec<RemoteFunction>>;
+    async fn list_functions(&self, credentials: &LiveCredentials, region: &str) -> Result<Vec<RemoteFunction>>;
     /// Configuration and tags, or `None` if the function does not exist.
     async fn get_function(
         &self,

@@ -16,7 +16,8 @@ use launcher::config::{AuthMode, JwtKeySource};
 use launcher::http::{router, Routes};
 use launcher::{AppState, Config};
 
-const USAGE: &str = "usage: launcher-local serve | provision | mint-token --sub S --tenant T [--groups a,b] [--ttl SECONDS]";
+const USAGE: &str =
+    "usage: launcher-local serve | provision | mint-token --sub S --tenant T [--groups a,b] [--ttl SECONDS]";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -50,9 +51,7 @@ async fn serve() -> Result<(), String> {
     let sdk = aws_config::load_from_env().await;
     let state = AppState::new(config, &sdk, jwks.as_deref()).map_err(|e| e.to_string())?;
     let bind = std::env::var("LAUNCHER_BIND").unwrap_or_else(|_| "127.0.0.1:8080".into());
-    let listener = tokio::net::TcpListener::bind(&bind)
-        .await
-        .map_err(|e| format!("bind {bind}: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(&bind).await.map_err(|e| format!("bind {bind}: {e}"))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!(%address, "launcher-local listening");
     println!("listening on http://{address}");
@@ -75,15 +74,9 @@ async fn fetch_jwks_if_url(config: &Config) -> Result<Option<String>, String> {
     if !(location.starts_with("http://") || location.starts_with("https://")) {
         return Ok(None);
     }
-    let response = reqwest::get(location)
-        .await
-        .map_err(|e| format!("fetch JWKS {location}: {e}"))?;
+    let response = reqwest::get(location).await.map_err(|e| format!("fetch JWKS {location}: {e}"))?;
     if !response.status().is_success() {
         return Err(format!("fetch JWKS {location}: HTTP {}", response.status()));
     }
-    response
-        .text()
-        .await
-        .map(Some)
-        .map_err(|e| format!("read JWKS {location}: {e}"))
+    response.text().await.map(Some).map_err(|e| format!("read JWKS {location}: {e}"))
 }

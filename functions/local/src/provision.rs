@@ -3,13 +3,9 @@
 
 pub async fn run() -> Result<(), String> {
     let table = std::env::var("LAUNCHER_TABLE").map_err(|_| "LAUNCHER_TABLE must be set")?;
-    let key_alias =
-        std::env::var("LAUNCHER_KMS_KEY_ID").map_err(|_| "LAUNCHER_KMS_KEY_ID must be set")?;
+    let key_alias = std::env::var("LAUNCHER_KMS_KEY_ID").map_err(|_| "LAUNCHER_KMS_KEY_ID must be set")?;
     if !key_alias.starts_with("alias/") {
-        return Err(
-            "for provisioning, LAUNCHER_KMS_KEY_ID must be an alias such as alias/lambda-launcher"
-                .into(),
-        );
+        return Err("for provisioning, LAUNCHER_KMS_KEY_ID must be an alias such as alias/lambda-launcher".into());
     }
     let sdk = aws_config::load_from_env().await;
     launcher::aws::table::ensure_table(&aws_sdk_dynamodb::Client::new(&sdk), &table).await?;
@@ -22,10 +18,7 @@ pub async fn run() -> Result<(), String> {
             .send()
             .await
             .map_err(|e| format!("create KMS key: {e:?}"))?;
-        let key_id = key
-            .key_metadata()
-            .map(|m| m.key_id().to_owned())
-            .ok_or("KMS returned no key id")?;
+        let key_id = key.key_metadata().map(|m| m.key_id().to_owned()).ok_or("KMS returned no key id")?;
         kms.create_alias()
             .alias_name(&key_alias)
             .target_key_id(key_id)

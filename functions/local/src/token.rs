@@ -21,21 +21,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
         match flag.as_str() {
             "--sub" => sub = Some(value()?),
             "--tenant" => tenant = Some(value()?),
-            "--groups" => {
-                groups = value()?
-                    .split(',')
-                    .filter(|g| !g.is_empty())
-                    .map(str::to_owned)
-                    .collect()
-            }
+            "--groups" => groups = value()?.split(',').filter(|g| !g.is_empty()).map(str::to_owned).collect(),
             "--ttl" => ttl = value()?.parse().map_err(|_| "--ttl must be seconds")?,
             other => return Err(format!("unknown flag {other}")),
         }
     }
-    let (sub, tenant) = (
-        sub.ok_or("--sub is required")?,
-        tenant.ok_or("--tenant is required")?,
-    );
+    let (sub, tenant) = (sub.ok_or("--sub is required")?, tenant.ok_or("--tenant is required")?);
     let config = Config::from_env().map_err(|e| e.to_string())?;
     let AuthMode::Jwt(jwt) = &config.auth else {
         return Err("mint-token needs LAUNCHER_AUTH_MODE=jwt".into());
@@ -43,10 +34,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let JwtKeySource::Hs256(secret) = &jwt.key else {
         return Err("mint-token signs with LAUNCHER_JWT_HS256_SECRET; with a JWKS, use your identity provider".into());
     };
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_err(|e| e.to_string())?
-        .as_secs();
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_err(|e| e.to_string())?.as_secs();
     let claims = json!({
         "sub": sub,
         "iss": jwt.issuer,
@@ -56,8 +44,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         config.claims.tenant.clone(): tenant,
         config.claims.groups.clone(): groups,
     });
-    let key =
-        EncodingKey::from_secret(secret.expose_secret().as_bytes()).map_err(|e| e.to_string())?;
+    let key = EncodingKey::from_secret(secret.expose_secret().as_bytes()).map_err(|e| e.to_string())?;
     let token = encode(&Header::default(), &claims, &key).map_err(|e| e.to_string())?;
     println!("{token}");
     Ok(())

@@ -32,59 +32,24 @@ fn command(table: &str, key: &str) -> Command {
 async fn provision_then_mint_a_token_the_server_accepts() {
     let table = unique("local-bin");
     let key = format!("alias/{}", unique("local-bin"));
-    let provisioned = command(&table, &key)
-        .env("LAUNCHER_JWT_HS256_SECRET", HS256_SECRET)
-        .arg("provision")
-        .output()
-        .await
-        .unwrap();
-    assert!(
-        provisioned.status.success(),
-        "{}",
-        String::from_utf8_lossy(&provisioned.stderr)
-    );
+    let provisioned =
+        command(&table, &key).env("LAUNCHER_JWT_HS256_SECRET", HS256_SECRET).arg("provision").output().await.unwrap();
+    assert!(provisioned.status.success(), "{}", String::from_utf8_lossy(&provisioned.stderr));
     // Running it twice is harmless.
-    let again = command(&table, &key)
-        .env("LAUNCHER_JWT_HS256_SECRET", HS256_SECRET)
-        .arg("provision")
-        .output()
-        .await
-        .unwrap();
+    let again =
+        command(&table, &key).env("LAUNCHER_JWT_HS256_SECRET", HS256_SECRET).arg("provision").output().await.unwrap();
     assert!(again.status.success());
 
     let sdk = launcher_sdk().await;
-    let described = aws_sdk_dynamodb::Client::new(&sdk)
-        .describe_table()
-        .table_name(&table)
-        .send()
-        .await
-        .unwrap();
-    let keys: Vec<&str> = described
-        .table()
-        .unwrap()
-        .key_schema()
-        .iter()
-        .map(|k| k.attribute_name())
-        .collect();
+    let described = aws_sdk_dynamodb::Client::new(&sdk).describe_table().table_name(&table).send().await.unwrap();
+    let keys: Vec<&str> = described.table().unwrap().key_schema().iter().map(|k| k.attribute_name()).collect();
     assert_eq!(keys, ["pk", "sk"]);
-    let alias = aws_sdk_kms::Client::new(&sdk)
-        .describe_key()
-        .key_id(&key)
-        .send()
-        .await;
+    let alias = aws_sdk_kms::Client::new(&sdk).describe_key().key_id(&key).send().await;
     assert!(alias.is_ok(), "the key alias exists");
 
     let minted = command(&table, &key)
         .env("LAUNCHER_JWT_HS256_SECRET", HS256_SECRET)
-        .args([
-            "mint-token",
-            "--sub",
-            "dev@acme",
-            "--tenant",
-            "acme",
-            "--groups",
-            "ops,launcher-admins",
-        ])
+        .args(["mint-token", "--sub", "dev@acme", "--tenant", "acme", "--groups", "ops,launcher-admins"])
         .output()
         .await
         .unwrap();
@@ -92,19 +57,10 @@ async fn provision_then_mint_a_token_the_server_accepts() {
     let token = String::from_utf8(minted.stdout).unwrap().trim().to_owned();
     let launcher = TestLauncher::start().await;
     let reply = launcher.get("/connections", &token).await;
-    assert_eq!(
-        reply.status.as_u16(),
-        200,
-        "the minted token is an admin of acme: {}",
-        reply.text
-    );
+    assert_eq!(reply.status.as_u16(), 200, "the minted token is an admin of acme: {}", reply.text);
 
-    let refused = command(&table, &key)
-        .env("LAUNCHER_JWT_HS256_SECRET", HS256_SECRET)
-        .arg("mint-token")
-        .output()
-        .await
-        .unwrap();
+    let refused =
+        command(&table, &key).env("LAUNCHER_JWT_HS256_SECRET", HS256_SECRET).arg("mint-token").output().await.unwrap();
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--sub is required"));
 }
@@ -112,14 +68,11 @@ async fn provision_then_mint_a_token_the_server_accepts() {
 #[tokio::test]
 async fn serves_the_router_with_keys_from_a_jwks_url() {
     // An identity provider's JWKS endpoint on loopback.
-    let jwks: Value =
-        serde_json::from_str(include_str!("../../../tests/fixtures/jwt/jwks.json")).unwrap();
+    let jwks: Value = serde_json::from_str(include_str!("../../../tests/fixtures/jwt/jwks.json")).unwrap();
     let idp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let jwks_url = format!("http://{}/.well-known/jwks.json", idp.local_addr().unwrap());
-    let app = axum::Router::new().route(
-        "/.well-known/jwks.json",
-        axum::routing::get(move || async move { axum::Json(jwks) }),
-    );
+    let app = axum::Router::new()
+        .route("/.well-known/jwks.json", axum::routing::get(move || async move { axum::Json(jwks) }));
     tokio::spawn(async move { axum::serve(idp, app).await.unwrap() });
 
     let sdk = launcher_sdk().await;
@@ -133,15 +86,8 @@ async fn serves_the_router_with_keys_from_a_jwks_url() {
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines
-        .next_line()
-        .await
-        .unwrap()
-        .expect("the server prints its address");
-    let base = first
-        .strip_prefix("listening on ")
-        .expect("listening on <url>")
-        .to_owned();
+    let first = lines.next_line().await.unwrap().expect("the server prints its address");
+    let base = first.strip_prefix("listening on ").expect("listening on <url>").to_owned();
 
     let mut header = Header::new(Algorithm::RS256);
     header.kid = Some("test-key-1".into());
@@ -149,48 +95,23 @@ async fn serves_the_router_with_keys_from_a_jwks_url() {
     let token = encode(
         &header,
         &claims,
-        &EncodingKey::from_rsa_pem(include_bytes!(
-            "../../../tests/fixtures/jwt/rs256-test-private.pem"
-        ))
-        .unwrap(),
+        &EncodingKey::from_rsa_pem(include_bytes!("../../../tests/fixtures/jwt/rs256-test-private.pem")).unwrap(),
     )
     .unwrap();
 
     let client = reqwest::Client::new();
-    let ok = client
-        .get(format!("{base}/connections"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        ok.status().as_u16(),
-        200,
-        "space-separated groups claim makes this caller an admin"
-    );
-    let refused = client
-        .get(format!("{base}/connections"))
-        .send()
-        .await
-        .unwrap();
+    let ok = client.get(format!("{base}/connections")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(ok.status().as_u16(), 200, "space-separated groups claim makes this caller an admin");
+    let refused = client.get(format!("{base}/connections")).send().await.unwrap();
     assert_eq!(refused.status().as_u16(), 401);
     child.kill().await.unwrap();
 }
 
 #[tokio::test]
 async fn refuses_to_serve_without_in_process_token_checks() {
-    let output = command("t", "alias/k")
-        .env("LAUNCHER_AUTH_MODE", "authorizer")
-        .arg("serve")
-        .output()
-        .await
-        .unwrap();
+    let output = command("t", "alias/k").env("LAUNCHER_AUTH_MODE", "authorizer").arg("serve").output().await.unwrap();
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("LAUNCHER_AUTH_MODE=jwt"));
-    let unknown = command("t", "alias/k")
-        .arg("frobnicate")
-        .output()
-        .await
-        .unwrap();
+    let unknown = command("t", "alias/k").arg("frobnicate").output().await.unwrap();
     assert!(!unknown.status.success());
 }

@@ -14,6 +14,7 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use super::{classify, AwsFailure, HttpStatus};
 use crate::domain::connection::{Connection, StoredCredentials};
+use crate::domain::link_token::LinkTokenRecord;
 use crate::domain::rules::RuleSet;
 use crate::error::{LauncherError, Result};
 use crate::ports::{ConnectionStore, RuleStore};
@@ -28,10 +29,7 @@ pub struct DynamoStore {
 
 impl DynamoStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self {
-            client,
-            table: table.into(),
-        }
+        Self { client, table: table.into() }
     }
 }
 
@@ -45,10 +43,7 @@ fn connection_key(id: &str) -> AttributeValue {
 
 const RULES_KEY: &str = "RULES";
 
-fn store_error<E: ProvideErrorMetadata, R: HttpStatus>(
-    op: &str,
-    err: &SdkError<E, R>,
-) -> LauncherError {
+fn store_error<E: ProvideErrorMetadata, R: HttpStatus>(op: &str, err: &SdkError<E, R>) -> LauncherError {
     let failure = classify(err);
     tracing::error!(operation = op, failure = ?failure, "dynamodb call failed");
     LauncherError::StoreUnavailable(format!("{op}: {failure:?}"))
@@ -61,20 +56,16 @@ fn is_condition_failure<E: ProvideErrorMetadata, R: HttpStatus>(err: &SdkError<E
 fn s(item: &Item, name: &str) -> Result<String> {
     match item.get(name) {
         Some(AttributeValue::S(v)) => Ok(v.clone()),
-        _ => Err(LauncherError::Internal(format!(
-            "stored item lacks string attribute '{name}'"
-        ))),
+        _ => Err(LauncherError::Internal(format!("stored item lacks string attribute '{name}'"))),
     }
 }
 
 fn n(item: &Item, name: &str) -> Result<u64> {
     match item.get(name) {
-        Some(AttributeValue::N(v)) => v.parse().map_err(|_| {
-            LauncherError::Internal(format!("stored attribute '{name}' is not a number"))
-        }),
-        _ => Err(LauncherError::Internal(format!(
-            "stored item lacks number attribute '{name}'"
-        ))),
+        Some(AttributeValue::N(v)) => {
+            v.parse().map_err(|_| LauncherError::Internal(format!("stored attribute '{name}' is not a number")))
+        }
+        _ => Err(LauncherError::Internal(format!("stored item lacks number attribute '{name}'"))),
     }
 }
 
@@ -84,33 +75,21 @@ fn connection_to_item(c: &Connection) -> Item {
         ("sk".into(), connection_key(&c.id)),
         ("name".into(), AttributeValue::S(c.name.clone())),
         ("account_id".into(), AttributeValue::S(c.account_id.clone())),
-        (
-            "regions".into(),
-            AttributeValue::L(c.regions.iter().cloned().map(AttributeValue::S).collect()),
-        ),
+        ("regions".into(), AttributeValue::L(c.regions.iter().cloned().map(AttributeValue::S).collect())),
         ("created_at".into(), AttributeValue::S(c.created_at.clone())),
         ("created_by".into(), AttributeValue::S(c.created_by.clone())),
         ("version".into(), AttributeValue::N(c.version.to_string())),
     ]);
+    if let Some(hash) = &c.unlink_token_hash {
+        item.insert("unlink_token_hash".into(), AttributeValue::S(hash.clone()));
+    }
     match &c.credentials {
-        StoredCredentials::AccessKey {
-            access_key_id,
-            secret_ciphertext,
-        } => {
+        StoredCredentials::AccessKey { access_key_id, secret_ciphertext } => {
             item.insert("kind".into(), AttributeValue::S("access_key".into()));
-            item.insert(
-                "access_key_id".into(),
-                AttributeValue::S(access_key_id.clone()),
-            );
-            item.insert(
-                "secret_ciphertext".into(),
-                AttributeValue::B(Blob::new(secret_ciphertext.clone())),
-            );
+            item.insert("access_key_id".into(), AttributeValue::S(access_key_id.clone()));
+            item.insert("secret_ciphertext".into(), AttributeValue::B(Blob::new(secret_ciphertext.clone())));
         }
-        StoredCredentials::Role {
-            role_arn,
-            external_id,
-        } => {
+        StoredCredentials::Role { role_arn, external_id } => {
             item.insert("kind".into(), AttributeValue::S("role".into()));
             item.insert("external_id".into(), AttributeValue::S(external_id.clone()));
             if let Some(arn) = role_arn {
@@ -127,28 +106,14 @@ fn connection_from_item(item: &Item) -> Result<Connection> {
             access_key_id: s(item, "access_key_id")?,
             secret_ciphertext: match item.get("secret_ciphertext") {
                 Some(AttributeValue::B(b)) => b.as_ref().to_vec(),
-                _ => {
-                    return Err(LauncherError::Internal(
-                        "stored connection lacks its ciphertext".into(),
-                    ))
-                }
+                _ => return Err(LauncherError::Internal("stored connection lacks its ciphertext".into())),
             },
         },
-        "role" => StoredCredentials::Role {
-            role_arn: s(item, "role_arn").ok(),
-            external_id: s(item, "external_id")?,
-        },
-        other => {
-            return Err(LauncherError::Internal(format!(
-                "unknown connection kind '{other}'"
-            )))
-        }
+        "role" => StoredCredentials::Role { role_arn: s(item, "role_arn").ok(), external_id: s(item, "external_id")? },
+        other => return Err(LauncherError::Internal(format!("unknown connection kind '{other}'"))),
     };
     let regions = match item.get("regions") {
-        Some(AttributeValue::L(values)) => values
-            .iter()
-            .filter_map(|v| v.as_s().ok().cloned())
-            .collect(),
+        Some(AttributeValue::L(values)) => values.iter().filter_map(|v| v.as_s().ok().cloned()).collect(),
         _ => Vec::new(),
     };
     // Tenant and id come from the key, never from attributes: a row copied into another
@@ -157,9 +122,7 @@ fn connection_from_item(item: &Item) -> Result<Connection> {
         s(item, name)?
             .strip_prefix(prefix)
             .map(str::to_owned)
-            .ok_or_else(|| {
-                LauncherError::Internal(format!("stored key '{name}' lacks prefix {prefix}"))
-            })
+            .ok_or_else(|| LauncherError::Internal(format!("stored key '{name}' lacks prefix {prefix}")))
     };
     Ok(Connection {
         tenant: key_part("pk", "TENANT#")?,
@@ -171,7 +134,12 @@ fn connection_from_item(item: &Item) -> Result<Connection> {
         created_at: s(item, "created_at")?,
         created_by: s(item, "created_by")?,
         version: n(item, "version")?,
+        unlink_token_hash: s(item, "unlink_token_hash").ok(),
     })
+}
+
+fn link_token_key(hash: &str) -> AttributeValue {
+    AttributeValue::S(format!("LINKTOKEN#{hash}"))
 }
 
 #[async_trait]
@@ -187,18 +155,13 @@ impl ConnectionStore for DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(e) if is_condition_failure(&e) => {
-                Err(LauncherError::ConnectionExists(connection.id.clone()))
-            }
+            Err(e) if is_condition_failure(&e) => Err(LauncherError::ConnectionExists(connection.id.clone())),
             Err(e) => Err(store_error("PutItem", &e)),
         }
     }
 
     async fn replace(&self, connection: &Connection) -> Result<()> {
-        let previous = connection
-            .version
-            .checked_sub(1)
-            .ok_or_else(|| LauncherError::Internal("version 0".into()))?;
+        let previous = connection.version.checked_sub(1).ok_or_else(|| LauncherError::Internal("version 0".into()))?;
         let result = self
             .client
             .put_item()
@@ -275,6 +238,111 @@ impl ConnectionStore for DynamoStore {
             Err(e) => Err(store_error("DeleteItem", &e)),
         }
     }
+
+    async fn insert_link_token(&self, token: &LinkTokenRecord) -> Result<()> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", tenant_key(&token.tenant))
+            .item("sk", link_token_key(&token.hash))
+            .item("connection_id", AttributeValue::S(token.connection_id.clone()))
+            .item("expires_at", AttributeValue::N(token.expires_at.to_string()))
+            .item("created_by", AttributeValue::S(token.created_by.clone()))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        result.map(|_| ()).map_err(|e| store_error("PutItem", &e))
+    }
+
+    async fn get_link_token(&self, tenant: &str, hash: &str) -> Result<Option<LinkTokenRecord>> {
+        self.link_tokens_get(tenant, hash).await
+    }
+
+    async fn insert_consuming_token(&self, connection: &Connection, token: &LinkTokenRecord, now: u64) -> Result<()> {
+        use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+        use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
+        let consume = Delete::builder()
+            .table_name(&self.table)
+            .key("pk", tenant_key(&token.tenant))
+            .key("sk", link_token_key(&token.hash))
+            .condition_expression("attribute_exists(pk) AND expires_at > :now")
+            .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
+            .build()
+            .map_err(|e| LauncherError::Internal(e.to_string()))?;
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(connection_to_item(connection)))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map_err(|e| LauncherError::Internal(e.to_string()))?;
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().delete(consume).build())
+            .transact_items(TransactWriteItem::builder().put(put).build())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let reasons: Vec<String> = match e.as_service_error() {
+                    Some(TransactWriteItemsError::TransactionCanceledException(cancel)) => {
+                        cancel.cancellation_reasons().iter().map(|r| r.code().unwrap_or("None").to_owned()).collect()
+                    }
+                    _ => return Err(store_error("TransactWriteItems", &e)),
+                };
+                if reasons.first().is_some_and(|c| c == "ConditionalCheckFailed") {
+                    Err(LauncherError::LinkTokenInvalid)
+                } else if reasons.get(1).is_some_and(|c| c == "ConditionalCheckFailed") {
+                    Err(LauncherError::ConnectionExists(connection.id.clone()))
+                } else {
+                    Err(store_error("TransactWriteItems", &e))
+                }
+            }
+        }
+    }
+
+    async fn delete_with_unlink_token(&self, tenant: &str, id: &str, hash: &str) -> Result<()> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", tenant_key(tenant))
+            .key("sk", connection_key(id))
+            .condition_expression("unlink_token_hash = :hash")
+            .expression_attribute_values(":hash", AttributeValue::S(hash.to_owned()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if is_condition_failure(&e) => Err(LauncherError::LinkTokenInvalid),
+            Err(e) => Err(store_error("DeleteItem", &e)),
+        }
+    }
+}
+
+impl DynamoStore {
+    async fn link_tokens_get(&self, tenant: &str, hash: &str) -> Result<Option<LinkTokenRecord>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", tenant_key(tenant))
+            .key("sk", link_token_key(hash))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| store_error("GetItem", &e))?;
+        let Some(item) = out.item else { return Ok(None) };
+        Ok(Some(LinkTokenRecord {
+            tenant: tenant.to_owned(),
+            hash: hash.to_owned(),
+            connection_id: s(&item, "connection_id")?,
+            expires_at: n(&item, "expires_at")?,
+            created_by: s(&item, "created_by")?,
+        }))
+    }
 }
 
 #[async_trait]
@@ -299,21 +367,12 @@ impl RuleStore for DynamoStore {
         Ok(rules)
     }
 
-    async fn put_rules(
-        &self,
-        tenant: &str,
-        rules: &RuleSet,
-        expected_version: u64,
-    ) -> Result<RuleSet> {
-        let next = expected_version.checked_add(1).ok_or_else(|| {
-            LauncherError::VersionConflict(format!("no rules have version {expected_version}"))
-        })?;
-        let stored = RuleSet {
-            version: next,
-            grants: rules.grants.clone(),
-        };
-        let document =
-            serde_json::to_string(&stored).map_err(|e| LauncherError::Internal(e.to_string()))?;
+    async fn put_rules(&self, tenant: &str, rules: &RuleSet, expected_version: u64) -> Result<RuleSet> {
+        let next = expected_version
+            .checked_add(1)
+            .ok_or_else(|| LauncherError::VersionConflict(format!("no rules have version {expected_version}")))?;
+        let stored = RuleSet { version: next, grants: rules.grants.clone() };
+        let document = serde_json::to_string(&stored).map_err(|e| LauncherError::Internal(e.to_string()))?;
         let request = self
             .client
             .put_item()
@@ -327,10 +386,7 @@ impl RuleStore for DynamoStore {
         } else {
             request
                 .condition_expression("version = :expected")
-                .expression_attribute_values(
-                    ":expected",
-                    AttributeValue::N(expected_version.to_string()),
-                )
+                .expression_attribute_values(":expected", AttributeValue::N(expected_version.to_string()))
         };
         match request.send().await {
             Ok(_) => Ok(stored),

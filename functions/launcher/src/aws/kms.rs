@@ -18,26 +18,15 @@ pub struct KmsCipher {
 
 impl KmsCipher {
     pub fn new(client: Client, key_id: impl Into<String>) -> Self {
-        Self {
-            client,
-            key_id: key_id.into(),
-        }
+        Self { client, key_id: key_id.into() }
     }
 }
 
 #[async_trait]
 impl SecretCipher for KmsCipher {
-    async fn encrypt(
-        &self,
-        tenant: &str,
-        connection: &str,
-        secret: &SecretString,
-    ) -> Result<Vec<u8>> {
-        let mut request = self
-            .client
-            .encrypt()
-            .key_id(&self.key_id)
-            .plaintext(Blob::new(secret.expose_secret().as_bytes().to_vec()));
+    async fn encrypt(&self, tenant: &str, connection: &str, secret: &SecretString) -> Result<Vec<u8>> {
+        let mut request =
+            self.client.encrypt().key_id(&self.key_id).plaintext(Blob::new(secret.expose_secret().as_bytes().to_vec()));
         for (key, value) in encryption_context(tenant, connection) {
             request = request.encryption_context(key, value);
         }
@@ -51,17 +40,8 @@ impl SecretCipher for KmsCipher {
             .ok_or_else(|| LauncherError::SecretUnavailable("KMS returned no ciphertext".into()))
     }
 
-    async fn decrypt(
-        &self,
-        tenant: &str,
-        connection: &str,
-        ciphertext: &[u8],
-    ) -> Result<SecretString> {
-        let mut request = self
-            .client
-            .decrypt()
-            .key_id(&self.key_id)
-            .ciphertext_blob(Blob::new(ciphertext.to_vec()));
+    async fn decrypt(&self, tenant: &str, connection: &str, ciphertext: &[u8]) -> Result<SecretString> {
+        let mut request = self.client.decrypt().key_id(&self.key_id).ciphertext_blob(Blob::new(ciphertext.to_vec()));
         for (key, value) in encryption_context(tenant, connection) {
             request = request.encryption_context(key, value);
         }
@@ -81,8 +61,6 @@ impl SecretCipher for KmsCipher {
             .ok_or_else(|| LauncherError::SecretUnavailable("KMS returned no plaintext".into()))?;
         String::from_utf8(plaintext)
             .map(SecretString::from)
-            .map_err(|_| {
-                LauncherError::SecretUnavailable("the decrypted secret is not text".into())
-            })
+            .map_err(|_| LauncherError::SecretUnavailable("the decrypted secret is not text".into()))
     }
 }

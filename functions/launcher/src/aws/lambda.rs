@@ -46,21 +46,12 @@ pub struct AwsLambdaAccounts {
 impl AwsLambdaAccounts {
     pub fn new(sdk: SdkConfig) -> Self {
         let own_sts = aws_sdk_sts::Client::new(&sdk);
-        Self {
-            sdk,
-            interceptors: Vec::new(),
-            invoke_deadline: INVOKE_DEADLINE,
-            own_sts,
-            own_account: OnceCell::new(),
-        }
+        Self { sdk, interceptors: Vec::new(), invoke_deadline: INVOKE_DEADLINE, own_sts, own_account: OnceCell::new() }
     }
 
     /// The launcher's account id when configuration knows it (saves an STS call).
     pub fn with_launcher_account(self, account_id: Option<String>) -> Self {
-        Self {
-            own_account: OnceCell::new_with(account_id),
-            ..self
-        }
+        Self { own_account: OnceCell::new_with(account_id), ..self }
     }
 
     /// Adds an SDK interceptor to every client this builds (request-level tests, call counting).
@@ -75,42 +66,27 @@ impl AwsLambdaAccounts {
     }
 
     pub fn with_invoke_deadline(self, invoke_deadline: Duration) -> Self {
-        Self {
-            invoke_deadline,
-            ..self
-        }
+        Self { invoke_deadline, ..self }
     }
 
     fn credentials(credentials: &LiveCredentials) -> Credentials {
         Credentials::new(
             credentials.access_key_id.clone(),
             credentials.secret_access_key.expose_secret().to_owned(),
-            credentials
-                .session_token
-                .as_ref()
-                .map(|t| t.expose_secret().to_owned()),
+            credentials.session_token.as_ref().map(|t| t.expose_secret().to_owned()),
             None,
             "lambda-launcher-linked",
         )
     }
 
-    fn lambda(
-        &self,
-        credentials: &LiveCredentials,
-        region: &str,
-        for_invoke: bool,
-    ) -> aws_sdk_lambda::Client {
+    fn lambda(&self, credentials: &LiveCredentials, region: &str, for_invoke: bool) -> aws_sdk_lambda::Client {
         let mut builder = aws_sdk_lambda::config::Builder::from(&self.sdk)
             .credentials_provider(Self::credentials(credentials))
             .region(aws_sdk_lambda::config::Region::new(region.to_owned()));
         if for_invoke {
             builder = builder
                 .retry_config(RetryConfig::disabled())
-                .timeout_config(
-                    TimeoutConfig::builder()
-                        .operation_timeout(self.invoke_deadline)
-                        .build(),
-                );
+                .timeout_config(TimeoutConfig::builder().operation_timeout(self.invoke_deadline).build());
         }
         for interceptor in &self.interceptors {
             builder.push_interceptor(interceptor.clone());
@@ -119,8 +95,8 @@ impl AwsLambdaAccounts {
     }
 
     fn linked_sts(&self, credentials: &LiveCredentials) -> aws_sdk_sts::Client {
-        let mut builder = aws_sdk_sts::config::Builder::from(&self.sdk)
-            .credentials_provider(Self::credentials(credentials));
+        let mut builder =
+            aws_sdk_sts::config::Builder::from(&self.sdk).credentials_provider(Self::credentials(credentials));
         for interceptor in &self.interceptors {
             builder.push_interceptor(interceptor.clone());
         }
@@ -134,15 +110,11 @@ fn linked_error(operation: &str, failure: AwsFailure) -> LauncherError {
     match failure {
         AwsFailure::NotFound(_) => LauncherError::FunctionNotFound,
         AwsFailure::Throttled(code) => LauncherError::Throttled(code),
-        AwsFailure::AccessDenied(code) => {
-            LauncherError::ConnectionAccessDenied(format!("{operation}: {code}"))
+        AwsFailure::AccessDenied(code) => LauncherError::ConnectionAccessDenied(format!("{operation}: {code}")),
+        AwsFailure::BadCredentials(code) => LauncherError::ConnectionCredentialsInvalid(format!("{operation}: {code}")),
+        AwsFailure::TooLarge(code) => {
+            LauncherError::PayloadTooLarge(format!("AWS Lambda refused the payload as too large ({code})"))
         }
-        AwsFailure::BadCredentials(code) => {
-            LauncherError::ConnectionCredentialsInvalid(format!("{operation}: {code}"))
-        }
-        AwsFailure::TooLarge(code) => LauncherError::PayloadTooLarge(format!(
-            "AWS Lambda refused the payload as too large ({code})"
-        )),
         AwsFailure::Conflict(code) => LauncherError::FunctionNotReady(code),
         AwsFailure::InvalidRequest(code) | AwsFailure::ConditionFailed(code) => {
             LauncherError::LambdaRejected(format!("{operation}: {code}"))
@@ -180,11 +152,7 @@ fn remote_function(config: &FunctionConfiguration) -> RemoteFunction {
         handler: config.handler().map(str::to_owned),
         version: config.version().map(str::to_owned),
         state: config.state().map(|s| s.as_str().to_owned()),
-        architectures: config
-            .architectures()
-            .iter()
-            .map(|a| a.as_str().to_owned())
-            .collect(),
+        architectures: config.architectures().iter().map(|a| a.as_str().to_owned()).collect(),
         package_type: config.package_type().map(|p| p.as_str().to_owned()),
         tags: Default::default(),
     }
@@ -193,9 +161,7 @@ fn remote_function(config: &FunctionConfiguration) -> RemoteFunction {
 /// Decodes Lambda's base64 log tail. Invalid UTF-8 (a multi-byte character cut at the 4 KB
 /// boundary) is replaced rather than refused.
 fn decode_log_tail(encoded: Option<&str>) -> Option<String> {
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(encoded?)
-        .ok()?;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(encoded?).ok()?;
     let start = bytes.len().saturating_sub(LOG_TAIL_LIMIT);
     Some(String::from_utf8_lossy(&bytes[start..]).into_owned())
 }
@@ -203,41 +169,21 @@ fn decode_log_tail(encoded: Option<&str>) -> Option<String> {
 #[async_trait]
 impl LambdaAccounts for AwsLambdaAccounts {
     async fn account_id(&self, credentials: &LiveCredentials) -> Result<String> {
-        let out = self
-            .linked_sts(credentials)
-            .get_caller_identity()
-            .send()
-            .await
-            .map_err(|e| match classify(&e) {
-                AwsFailure::Unavailable(code) => {
-                    LauncherError::LambdaUnavailable(format!("AWS STS failed ({code})"))
-                }
-                AwsFailure::Throttled(code) => LauncherError::Throttled(code),
-                other => LauncherError::LinkValidationFailed(format!(
-                    "AWS STS rejected the credentials ({other:?})"
-                )),
-            })?;
-        out.account.ok_or_else(|| {
-            LauncherError::LinkValidationFailed("AWS STS returned no account id".into())
-        })
+        let out = self.linked_sts(credentials).get_caller_identity().send().await.map_err(|e| match classify(&e) {
+            AwsFailure::Unavailable(code) => LauncherError::LambdaUnavailable(format!("AWS STS failed ({code})")),
+            AwsFailure::Throttled(code) => LauncherError::Throttled(code),
+            other => LauncherError::LinkValidationFailed(format!("AWS STS rejected the credentials ({other:?})")),
+        })?;
+        out.account.ok_or_else(|| LauncherError::LinkValidationFailed("AWS STS returned no account id".into()))
     }
 
     async fn launcher_account_id(&self) -> Result<String> {
         self.own_account
             .get_or_try_init(|| async {
-                let out = self
-                    .own_sts
-                    .get_caller_identity()
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        LauncherError::Internal(format!(
-                            "the launcher cannot identify its own account: {:?}",
-                            classify(&e)
-                        ))
-                    })?;
-                out.account
-                    .ok_or_else(|| LauncherError::Internal("AWS STS returned no account id".into()))
+                let out = self.own_sts.get_caller_identity().send().await.map_err(|e| {
+                    LauncherError::Internal(format!("the launcher cannot identify its own account: {:?}", classify(&e)))
+                })?;
+                out.account.ok_or_else(|| LauncherError::Internal("AWS STS returned no account id".into()))
             })
             .await
             .cloned()
@@ -255,20 +201,15 @@ impl LambdaAccounts for AwsLambdaAccounts {
             .send()
             .await
             .map_err(|e| match classify(&e) {
-                AwsFailure::Unavailable(code) => {
-                    LauncherError::LambdaUnavailable(format!("AWS STS failed ({code})"))
-                }
+                AwsFailure::Unavailable(code) => LauncherError::LambdaUnavailable(format!("AWS STS failed ({code})")),
                 AwsFailure::Throttled(code) => LauncherError::Throttled(code),
                 other => {
                     tracing::warn!(role = role.role_arn, failure = ?other, "assume role refused");
                     LauncherError::RoleAssumeDenied(format!("{other:?}"))
                 }
             })?;
-        let c = out
-            .credentials
-            .ok_or_else(|| LauncherError::RoleAssumeDenied("STS returned no credentials".into()))?;
-        let expires_at =
-            SystemTime::try_from(c.expiration).unwrap_or_else(|_| SystemTime::now() + ROLE_SESSION);
+        let c = out.credentials.ok_or_else(|| LauncherError::RoleAssumeDenied("STS returned no credentials".into()))?;
+        let expires_at = SystemTime::try_from(c.expiration).unwrap_or_else(|_| SystemTime::now() + ROLE_SESSION);
         Ok(AssumedCredentials {
             credentials: LiveCredentials {
                 access_key_id: c.access_key_id,
@@ -293,11 +234,7 @@ impl LambdaAccounts for AwsLambdaAccounts {
         Ok(())
     }
 
-    async fn list_functions(
-        &self,
-        credentials: &LiveCredentials,
-        region: &str,
-    ) -> Result<Vec<RemoteFunction>> {
+    async fn list_functions(&self, credentials: &LiveCredentials, region: &str) -> Result<Vec<RemoteFunction>> {
         let lambda = self.lambda(credentials, region, false);
         let mut pages = lambda.list_functions().into_paginator().items().send();
         let mut functions = Vec::new();
@@ -316,10 +253,7 @@ impl LambdaAccounts for AwsLambdaAccounts {
         qualifier: Option<&str>,
     ) -> Result<Option<RemoteFunction>> {
         let lambda = self.lambda(credentials, region, false);
-        let request = lambda
-            .get_function()
-            .function_name(name)
-            .set_qualifier(qualifier.map(str::to_owned));
+        let request = lambda.get_function().function_name(name).set_qualifier(qualifier.map(str::to_owned));
         let out = match request.send().await {
             Ok(out) => out,
             Err(e) => {
@@ -333,12 +267,7 @@ impl LambdaAccounts for AwsLambdaAccounts {
             return Ok(None);
         };
         let mut function = remote_function(config);
-        function.tags = out
-            .tags()
-            .cloned()
-            .unwrap_or_default()
-            .into_iter()
-            .collect();
+        function.tags = out.tags().cloned().unwrap_or_default().into_iter().collect();
         Ok(Some(function))
     }
 
@@ -367,10 +296,7 @@ impl LambdaAccounts for AwsLambdaAccounts {
             request = request.log_type(LogType::Tail);
         }
         let started = Instant::now();
-        let out = request
-            .send()
-            .await
-            .map_err(|e| invoke_error(classify(&e)))?;
+        let out = request.send().await.map_err(|e| invoke_error(classify(&e)))?;
         let duration_ms = started.elapsed().as_millis() as u64;
         Ok(InvokeOutcome {
             mode,
@@ -379,10 +305,7 @@ impl LambdaAccounts for AwsLambdaAccounts {
             executed_version: out.executed_version().map(str::to_owned),
             log_tail: decode_log_tail(out.log_result()),
             request_id: out.request_id().map(str::to_owned),
-            payload: out
-                .payload()
-                .map(|p| p.as_ref().to_vec())
-                .unwrap_or_default(),
+            payload: out.payload().map(|p| p.as_ref().to_vec()).unwrap_or_default(),
             duration_ms,
         })
     }
@@ -401,9 +324,6 @@ mod tests {
         assert_eq!(decode_log_tail(Some("not base64!")), None);
         let long = "x".repeat(LOG_TAIL_LIMIT + 100);
         let encoded = base64::engine::general_purpose::STANDARD.encode(&long);
-        assert_eq!(
-            decode_log_tail(Some(&encoded)).unwrap().len(),
-            LOG_TAIL_LIMIT
-        );
+        assert_eq!(decode_log_tail(Some(&encoded)).unwrap().len(), LOG_TAIL_LIMIT);
     }
 }

@@ -32,11 +32,7 @@ const THROTTLING: &[&str] = &[
     "ProvisionedThroughputExceededException",
     "EC2ThrottledException",
 ];
-const ACCESS_DENIED: &[&str] = &[
-    "AccessDeniedException",
-    "AccessDenied",
-    "KMSAccessDeniedException",
-];
+const ACCESS_DENIED: &[&str] = &["AccessDeniedException", "AccessDenied", "KMSAccessDeniedException"];
 const BAD_CREDENTIALS: &[&str] = &[
     "UnrecognizedClientException",
     "InvalidClientTokenId",
@@ -80,15 +76,9 @@ where
             }
         }
         SdkError::TimeoutError(_) => AwsFailure::Unavailable("timed out".into()),
-        SdkError::DispatchFailure(_) => {
-            AwsFailure::Unavailable("could not reach the service".into())
-        }
-        SdkError::ResponseError(_) => {
-            AwsFailure::Unavailable("the response could not be read".into())
-        }
-        SdkError::ConstructionFailure(_) => {
-            AwsFailure::InvalidRequest("the request could not be built".into())
-        }
+        SdkError::DispatchFailure(_) => AwsFailure::Unavailable("could not reach the service".into()),
+        SdkError::ResponseError(_) => AwsFailure::Unavailable("the response could not be read".into()),
+        SdkError::ConstructionFailure(_) => AwsFailure::InvalidRequest("the request could not be built".into()),
         _ => AwsFailure::Unavailable("unknown SDK failure".into()),
     }
 }

@@ -2,8 +2,7 @@
 //! equal, and the local provisioning creates the table from this definition.
 
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-    TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TimeToLiveSpecification,
 };
 
 pub const PARTITION_KEY: &str = "pk";
@@ -48,13 +47,7 @@ pub fn time_to_live() -> TimeToLiveSpecification {
 /// Creates the table (and its TTL setting) if it does not exist yet. Used by local provisioning
 /// and tests; in AWS the table comes from `template.yaml`.
 pub async fn ensure_table(client: &aws_sdk_dynamodb::Client, name: &str) -> Result<(), String> {
-    if client
-        .describe_table()
-        .table_name(name)
-        .send()
-        .await
-        .is_ok()
-    {
+    if client.describe_table().table_name(name).send().await.is_ok() {
         return Ok(());
     }
     client

@@ -15,6 +15,8 @@ pub struct Connection {
     pub created_at: String,
     pub created_by: String,
     pub version: u64,
+    /// SHA-256 of the unlink token handed to a bootstrap stack, if it linked this connection.
+    pub unlink_token_hash: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -52,11 +54,7 @@ pub struct LiveCredentials {
 
 impl LiveCredentials {
     pub fn access_key(access_key_id: impl Into<String>, secret_access_key: SecretString) -> Self {
-        Self {
-            access_key_id: access_key_id.into(),
-            secret_access_key,
-            session_token: None,
-        }
+        Self { access_key_id: access_key_id.into(), secret_access_key, session_token: None }
     }
 }
 
@@ -89,10 +87,9 @@ impl From<&Connection> for ConnectionView {
             StoredCredentials::AccessKey { access_key_id, .. } => {
                 ("access_key", Some(access_key_id.clone()), None, None)
             }
-            StoredCredentials::Role {
-                role_arn,
-                external_id,
-            } => ("role", None, role_arn.clone(), Some(external_id.clone())),
+            StoredCredentials::Role { role_arn, external_id } => {
+                ("role", None, role_arn.clone(), Some(external_id.clone()))
+            }
         };
         Self {
             id: c.id.clone(),
@@ -114,11 +111,7 @@ impl From<&Connection> for ConnectionView {
 /// The KMS encryption context of a connection's secret. Binding tenant and connection id means a
 /// ciphertext copied into another tenant's or connection's row cannot be decrypted there.
 pub fn encryption_context(tenant: &str, connection_id: &str) -> [(&'static str, String); 3] {
-    [
-        ("tenant", tenant.to_owned()),
-        ("connection", connection_id.to_owned()),
-        ("purpose", "access-key".to_owned()),
-    ]
+    [("tenant", tenant.to_owned()), ("connection", connection_id.to_owned()), ("purpose", "access-key".to_owned())]
 }
 
 /// A new External ID: 192 random bits as hex, from the OS generator. Never derived from a secret,
@@ -126,9 +119,7 @@ pub fn encryption_context(tenant: &str, connection_id: &str) -> [(&'static str, 
 pub fn new_external_id() -> String {
     use rand::TryRngCore;
     let mut bytes = [0u8; 24];
-    rand::rngs::OsRng
-        .try_fill_bytes(&mut bytes)
-        .expect("the OS random generator is available");
+    rand::rngs::OsRng.try_fill_bytes(&mut bytes).expect("the OS random generator is available");
     format!("ll-{}", hex::encode(bytes))
 }
 
@@ -137,13 +128,7 @@ pub fn new_external_id() -> String {
 pub fn sts_name(value: &str) -> String {
     let mut name: String = value
         .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "_+=,.@-".contains(c) {
-                c
-            } else {
-                '-'
-            }
-        })
+        .map(|c| if c.is_ascii_alphanumeric() || "_+=,.@-".contains(c) { c } else { '-' })
         .take(64)
         .collect();
     while name.len() < 2 {
@@ -163,9 +148,7 @@ pub fn role_account(role_arn: &str) -> Option<&str> {
         && account.len() == 12
         && account.bytes().all(|b| b.is_ascii_digit())
         && (1..=512).contains(&role_path.len())
-        && role_path
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-/".contains(c));
+        && role_path.chars().all(|c| c.is_ascii_alphanumeric() || "_+=,.@-/".contains(c));
     ok.then_some(account)
 }
 
@@ -193,14 +176,8 @@ mod tests {
 
     #[test]
     fn role_arns() {
-        assert_eq!(
-            role_account("arn:aws:iam::123456789012:role/lambda-launcher-access"),
-            Some("123456789012")
-        );
-        assert_eq!(
-            role_account("arn:aws-us-gov:iam::123456789012:role/path/r"),
-            Some("123456789012")
-        );
+        assert_eq!(role_account("arn:aws:iam::123456789012:role/lambda-launcher-access"), Some("123456789012"));
+        assert_eq!(role_account("arn:aws-us-gov:iam::123456789012:role/path/r"), Some("123456789012"));
         for bad in [
             "",
             "arn:aws:iam::12345678901:role/x",

@@ -2,5 +2,6 @@
 
 pub mod connection;
 pub mod function;
+pub mod link_token;
 pub mod names;
 pub mod rules;

@@ -57,11 +57,7 @@ pub struct Permissions {
 }
 
 impl Permissions {
-    pub const ALL: Self = Self {
-        view: true,
-        invoke: true,
-        invoke_async: true,
-    };
+    pub const ALL: Self = Self { view: true, invoke: true, invoke_async: true };
 
     pub fn allows(self, action: Action) -> bool {
         match action {
@@ -72,35 +68,22 @@ impl Permissions {
     }
 
     pub fn names(self) -> Vec<&'static str> {
-        [
-            (self.view, "view"),
-            (self.invoke, "invoke"),
-            (self.invoke_async, "invoke_async"),
-        ]
-        .into_iter()
-        .filter_map(|(on, name)| on.then_some(name))
-        .collect()
+        [(self.view, "view"), (self.invoke, "invoke"), (self.invoke_async, "invoke_async")]
+            .into_iter()
+            .filter_map(|(on, name)| on.then_some(name))
+            .collect()
     }
 }
 
 /// The single access decision. The tenant boundary is not decided here: the rule set and the
 /// function reference passed in already belong to the principal's tenant, because every store
 /// lookup is keyed by the principal's tenant.
-pub fn authorize(
-    principal: &Principal,
-    admin_group: &str,
-    rules: &RuleSet,
-    function: &FunctionRef,
-) -> Permissions {
+pub fn authorize(principal: &Principal, admin_group: &str, rules: &RuleSet, function: &FunctionRef) -> Permissions {
     if principal.in_group(admin_group) {
         return Permissions::ALL;
     }
     let mut granted = Permissions::default();
-    for grant in rules
-        .grants
-        .iter()
-        .filter(|g| g.applies_to(principal) && g.selects(function))
-    {
+    for grant in rules.grants.iter().filter(|g| g.applies_to(principal) && g.selects(function)) {
         for action in &grant.actions {
             match action {
                 Action::View => granted.view = true,
@@ -116,25 +99,16 @@ pub fn authorize(
 /// Whether any function in (connection, region) could be visible to the principal: the cheap
 /// check that lets a listing skip AWS calls for places no grant of the caller reaches. It never
 /// says no where `authorize` could say yes for some function name.
-pub fn could_select(
-    principal: &Principal,
-    admin_group: &str,
-    rules: &RuleSet,
-    connection: &str,
-    region: &str,
-) -> bool {
+pub fn could_select(principal: &Principal, admin_group: &str, rules: &RuleSet, connection: &str, region: &str) -> bool {
     principal.in_group(admin_group)
         || rules.grants.iter().any(|g| {
-            g.applies_to(principal)
-                && matches_any(&g.connections, connection)
-                && matches_any(&g.regions, region)
+            g.applies_to(principal) && matches_any(&g.connections, connection) && matches_any(&g.regions, region)
         })
 }
 
 impl Grant {
     fn applies_to(&self, principal: &Principal) -> bool {
-        self.groups.iter().any(|g| principal.in_group(g))
-            || self.subjects.contains(&principal.subject)
+        self.groups.iter().any(|g| principal.in_group(g)) || self.subjects.contains(&principal.subject)
     }
 
     fn selects(&self, f: &FunctionRef) -> bool {
@@ -155,9 +129,7 @@ pub const MAX_ENTRIES_PER_LIST: usize = 50;
 /// Checks a rule set a tenant admin submitted; each problem names the grant and field.
 pub fn validate(rules: &RuleSet) -> Result<()> {
     if rules.grants.len() > MAX_GRANTS {
-        return Err(LauncherError::invalid(format!(
-            "grants: at most {MAX_GRANTS} grants"
-        )));
+        return Err(LauncherError::invalid(format!("grants: at most {MAX_GRANTS} grants")));
     }
     for (i, grant) in rules.grants.iter().enumerate() {
         let lists = [
@@ -168,47 +140,27 @@ pub fn validate(rules: &RuleSet) -> Result<()> {
             ("functions", grant.functions.len()),
         ];
         if let Some((field, _)) = lists.iter().find(|(_, len)| *len > MAX_ENTRIES_PER_LIST) {
-            return Err(LauncherError::invalid(format!(
-                "grants[{i}].{field}: at most {MAX_ENTRIES_PER_LIST} entries"
-            )));
+            return Err(LauncherError::invalid(format!("grants[{i}].{field}: at most {MAX_ENTRIES_PER_LIST} entries")));
         }
-        let at =
-            |field: &str, why: &str| LauncherError::invalid(format!("grants[{i}].{field}: {why}"));
+        let at = |field: &str, why: &str| LauncherError::invalid(format!("grants[{i}].{field}: {why}"));
         if grant.groups.is_empty() && grant.subjects.is_empty() {
-            return Err(at(
-                "groups",
-                "a grant must name at least one group or subject",
-            ));
+            return Err(at("groups", "a grant must name at least one group or subject"));
         }
         if grant.actions.is_empty() {
-            return Err(at(
-                "actions",
-                "a grant must allow at least one of view, invoke, invoke_async",
-            ));
+            return Err(at("actions", "a grant must allow at least one of view, invoke, invoke_async"));
         }
-        for (field, patterns) in [
-            ("connections", &grant.connections),
-            ("regions", &grant.regions),
-            ("functions", &grant.functions),
-        ] {
+        for (field, patterns) in
+            [("connections", &grant.connections), ("regions", &grant.regions), ("functions", &grant.functions)]
+        {
             if patterns.is_empty() {
-                return Err(at(
-                    field,
-                    "an empty selector matches nothing; omit it or use \"*\"",
-                ));
+                return Err(at(field, "an empty selector matches nothing; omit it or use \"*\""));
             }
             for p in patterns {
-                if p.is_empty()
-                    || p.len() > 128
-                    || !p
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "-_*?$".contains(c))
+                if p.is_empty() || p.len() > 128 || !p.chars().all(|c| c.is_ascii_alphanumeric() || "-_*?$".contains(c))
                 {
                     return Err(at(
                         field,
-                        &format!(
-                            "'{p}' is not a valid pattern (letters, digits, '-', '_', '*', '?')"
-                        ),
+                        &format!("'{p}' is not a valid pattern (letters, digits, '-', '_', '*', '?')"),
                     ));
                 }
             }
@@ -231,19 +183,11 @@ mod tests {
     use super::*;
 
     fn principal(sub: &str, groups: &[&str]) -> Principal {
-        Principal {
-            subject: sub.into(),
-            tenant: "acme".into(),
-            groups: groups.iter().map(|s| s.to_string()).collect(),
-        }
+        Principal { subject: sub.into(), tenant: "acme".into(), groups: groups.iter().map(|s| s.to_string()).collect() }
     }
 
     fn f(conn: &str, region: &str, name: &str) -> FunctionRef {
-        FunctionRef {
-            connection: conn.into(),
-            region: region.into(),
-            name: name.into(),
-        }
+        FunctionRef { connection: conn.into(), region: region.into(), name: name.into() }
     }
 
     fn rules(json: &str) -> RuleSet {
@@ -255,22 +199,14 @@ mod tests {
     #[test]
     fn deny_by_default() {
         let p = principal("bob", &["ops"]);
-        let none = authorize(
-            &p,
-            "admins",
-            &RuleSet::default(),
-            &f("prod", "us-east-1", "x"),
-        );
+        let none = authorize(&p, "admins", &RuleSet::default(), &f("prod", "us-east-1", "x"));
         assert_eq!(none, Permissions::default());
     }
 
     #[test]
     fn admins_get_everything() {
         let p = principal("root", &["admins"]);
-        assert_eq!(
-            authorize(&p, "admins", &RuleSet::default(), &f("c", "us-east-1", "x")),
-            Permissions::ALL
-        );
+        assert_eq!(authorize(&p, "admins", &RuleSet::default(), &f("c", "us-east-1", "x")), Permissions::ALL);
     }
 
     #[test]
@@ -280,35 +216,16 @@ mod tests {
         );
         let ops = principal("bob", &["ops"]);
         let p = authorize(&ops, "admins", &r, &f("prod", "us-east-1", "report-daily"));
-        assert_eq!(
-            p,
-            Permissions {
-                view: true,
-                invoke: true,
-                invoke_async: false
-            }
-        );
+        assert_eq!(p, Permissions { view: true, invoke: true, invoke_async: false });
         for other in [
             f("dev", "us-east-1", "report-daily"),
             f("prod", "eu-west-1", "report-daily"),
             f("prod", "us-east-1", "billing"),
         ] {
-            assert_eq!(
-                authorize(&ops, "admins", &r, &other),
-                Permissions::default(),
-                "{other:?}"
-            );
+            assert_eq!(authorize(&ops, "admins", &r, &other), Permissions::default(), "{other:?}");
         }
         let billing = principal("carol", &["billing"]);
-        assert_eq!(
-            authorize(
-                &billing,
-                "admins",
-                &r,
-                &f("prod", "us-east-1", "report-daily")
-            ),
-            Permissions::default()
-        );
+        assert_eq!(authorize(&billing, "admins", &r, &f("prod", "us-east-1", "report-daily")), Permissions::default());
     }
 
     #[test]
@@ -317,29 +234,20 @@ mod tests {
         let dave = principal("dave", &[]);
         assert_eq!(
             authorize(&dave, "admins", &r, &f("a", "us-east-1", "b")),
-            Permissions {
-                view: true,
-                ..Default::default()
-            }
+            Permissions { view: true, ..Default::default() }
         );
     }
 
     #[test]
     fn invoke_always_implies_view() {
         let r = rules(r#"{"grants":[{"groups":["ops"],"actions":["invoke_async"]}]}"#);
-        let p = authorize(
-            &principal("x", &["ops"]),
-            "admins",
-            &r,
-            &f("a", "us-east-1", "b"),
-        );
+        let p = authorize(&principal("x", &["ops"]), "admins", &r, &f("a", "us-east-1", "b"));
         assert!(p.view && p.invoke_async && !p.invoke);
     }
 
     #[test]
     fn question_mark_glob() {
-        let r =
-            rules(r#"{"grants":[{"groups":["ops"],"functions":["job-?"],"actions":["view"]}]}"#);
+        let r = rules(r#"{"grants":[{"groups":["ops"],"functions":["job-?"],"actions":["view"]}]}"#);
         let ops = principal("x", &["ops"]);
         assert!(authorize(&ops, "admins", &r, &f("a", "us-east-1", "job-1")).view);
         assert!(!authorize(&ops, "admins", &r, &f("a", "us-east-1", "job-12")).view);
@@ -349,22 +257,10 @@ mod tests {
     fn validation_names_the_bad_field() {
         let cases = [
             (r#"{"grants":[{"actions":["view"]}]}"#, "grants[0].groups"),
-            (
-                r#"{"grants":[{"groups":["ops"],"actions":[]}]}"#,
-                "grants[0].actions",
-            ),
-            (
-                r#"{"grants":[{"groups":["ops"],"regions":[],"actions":["view"]}]}"#,
-                "grants[0].regions",
-            ),
-            (
-                r#"{"grants":[{"groups":["ops"],"functions":["a/b"],"actions":["view"]}]}"#,
-                "grants[0].functions",
-            ),
-            (
-                r#"{"grants":[{"groups":["ops"],"regions":["moon-1"],"actions":["view"]}]}"#,
-                "grants[0].regions",
-            ),
+            (r#"{"grants":[{"groups":["ops"],"actions":[]}]}"#, "grants[0].actions"),
+            (r#"{"grants":[{"groups":["ops"],"regions":[],"actions":["view"]}]}"#, "grants[0].regions"),
+            (r#"{"grants":[{"groups":["ops"],"functions":["a/b"],"actions":["view"]}]}"#, "grants[0].functions"),
+            (r#"{"grants":[{"groups":["ops"],"regions":["moon-1"],"actions":["view"]}]}"#, "grants[0].regions"),
         ];
         for (json, field) in cases {
             let r: RuleSet = serde_json::from_str(json).unwrap();
@@ -382,25 +278,9 @@ mod tests {
         assert!(could_select(&ops, "admins", &r, "prod", "eu-west-1"));
         assert!(!could_select(&ops, "admins", &r, "prod", "us-east-1"));
         assert!(!could_select(&ops, "admins", &r, "dev", "eu-west-1"));
-        assert!(!could_select(
-            &principal("y", &["billing"]),
-            "admins",
-            &r,
-            "prod",
-            "eu-west-1"
-        ));
-        assert!(could_select(
-            &principal("root", &["admins"]),
-            "admins",
-            &RuleSet::default(),
-            "any",
-            "us-east-1"
-        ));
-        for (c, reg, n) in [
-            ("prod", "eu-west-1", "abc"),
-            ("prod", "us-east-1", "abc"),
-            ("dev", "eu-west-1", "a"),
-        ] {
+        assert!(!could_select(&principal("y", &["billing"]), "admins", &r, "prod", "eu-west-1"));
+        assert!(could_select(&principal("root", &["admins"]), "admins", &RuleSet::default(), "any", "us-east-1"));
+        for (c, reg, n) in [("prod", "eu-west-1", "abc"), ("prod", "us-east-1", "abc"), ("dev", "eu-west-1", "a")] {
             if authorize(&ops, "admins", &r, &f(c, reg, n)).view {
                 assert!(could_select(&ops, "admins", &r, c, reg));
             }
@@ -412,23 +292,16 @@ mod tests {
         let many = serde_json::json!({"grants": vec![serde_json::json!({"groups": ["g"], "actions": ["view"]}); MAX_GRANTS + 1]});
         let r: RuleSet = serde_json::from_value(many).unwrap();
         assert!(validate(&r).unwrap_err().to_string().starts_with("grants:"));
-        let wide = serde_json::json!({"grants": [{"groups": vec!["g"; MAX_ENTRIES_PER_LIST + 1], "actions": ["view"]}]});
+        let wide =
+            serde_json::json!({"grants": [{"groups": vec!["g"; MAX_ENTRIES_PER_LIST + 1], "actions": ["view"]}]});
         let r: RuleSet = serde_json::from_value(wide).unwrap();
-        assert!(validate(&r)
-            .unwrap_err()
-            .to_string()
-            .starts_with("grants[0].groups"));
+        assert!(validate(&r).unwrap_err().to_string().starts_with("grants[0].groups"));
     }
 
     #[test]
     fn unknown_fields_and_actions_are_refused() {
-        assert!(serde_json::from_str::<RuleSet>(
-            r#"{"grants":[{"groups":["a"],"actions":["view"],"colour":"red"}]}"#
-        )
-        .is_err());
-        assert!(serde_json::from_str::<RuleSet>(
-            r#"{"grants":[{"groups":["a"],"actions":["delete"]}]}"#
-        )
-        .is_err());
+        assert!(serde_json::from_str::<RuleSet>(r#"{"grants":[{"groups":["a"],"actions":["view"],"colour":"red"}]}"#)
+            .is_err());
+        assert!(serde_json::from_str::<RuleSet>(r#"{"grants":[{"groups":["a"],"actions":["delete"]}]}"#).is_err());
     }
 }

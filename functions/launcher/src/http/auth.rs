@@ -13,17 +13,11 @@ use crate::identity::{principal_from_claims, Claims, Principal};
 impl FromRequestParts<Arc<AppState>> for Principal {
     type Rejection = LauncherError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &Arc<AppState>,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
         let claims = match &state.authenticator {
             Authenticator::ApiGatewayAuthorizer => authorizer_claims(parts)?,
             Authenticator::Jwt(verifier) => {
-                let header = parts
-                    .headers
-                    .get(axum::http::header::AUTHORIZATION)
-                    .and_then(|v| v.to_str().ok());
+                let header = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
                 verifier.verify_bearer(header)?
             }
         };
@@ -34,11 +28,8 @@ impl FromRequestParts<Arc<AppState>> for Principal {
 /// Claims that API Gateway's JWT authorizer verified, from the Lambda request context. Their
 /// values arrive as strings (arrays as `[a b]`), which `principal_from_claims` understands.
 fn authorizer_claims(parts: &Parts) -> Result<Claims, LauncherError> {
-    let Some(RequestContext::ApiGatewayV2(context)) = parts.extensions.get::<RequestContext>()
-    else {
-        return Err(LauncherError::Unauthenticated(
-            "the request carries no authorizer context".into(),
-        ));
+    let Some(RequestContext::ApiGatewayV2(context)) = parts.extensions.get::<RequestContext>() else {
+        return Err(LauncherError::Unauthenticated("the request carries no authorizer context".into()));
     };
     let claims = context
         .authorizer
@@ -46,13 +37,8 @@ fn authorizer_claims(parts: &Parts) -> Result<Claims, LauncherError> {
         .and_then(|a| a.jwt.as_ref())
         .map(|jwt| &jwt.claims)
         .filter(|claims| !claims.is_empty())
-        .ok_or_else(|| {
-            LauncherError::Unauthenticated("the request carries no verified JWT claims".into())
-        })?;
-    Ok(claims
-        .iter()
-        .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
-        .collect())
+        .ok_or_else(|| LauncherError::Unauthenticated("the request carries no verified JWT claims".into()))?;
+    Ok(claims.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect())
 }
 
 /// A principal in the tenant admin group. Checked before the body is read, so a caller without
@@ -62,10 +48,7 @@ pub struct Admin(pub Principal);
 impl FromRequestParts<Arc<AppState>> for Admin {
     type Rejection = LauncherError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &Arc<AppState>,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
         let principal = Principal::from_request_parts(parts, state).await?;
         state.launcher.require_admin(&principal)?;
         Ok(Self(principal))

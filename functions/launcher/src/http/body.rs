@@ -14,24 +14,14 @@ pub fn json_body<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Re
         let message = e.to_string();
         let reason = match e.classify() {
             Category::Syntax | Category::Eof => "the body is not valid JSON".to_owned(),
-            Category::Data
-                if message.starts_with("missing field") || message.starts_with("unknown field") =>
-            {
+            Category::Data if message.starts_with("missing field") || message.starts_with("unknown field") => {
                 // serde names the field (never the value) in these two messages.
-                message
-                    .split(" at line")
-                    .next()
-                    .unwrap_or("a field is wrong")
-                    .to_owned()
+                message.split(" at line").next().unwrap_or("a field is wrong").to_owned()
             }
             Category::Data => "a field has the wrong type or value".to_owned(),
             Category::Io => "the body could not be read".to_owned(),
         };
-        LauncherError::invalid(format!(
-            "{reason} (line {}, column {})",
-            e.line(),
-            e.column()
-        ))
+        LauncherError::invalid(format!("{reason} (line {}, column {})", e.line(), e.column()))
     })
 }
 

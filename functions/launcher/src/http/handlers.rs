@@ -21,30 +21,22 @@ use crate::domain::function::{FunctionRef, InvokeMode, InvokeOutcome};
 use crate::domain::rules::RuleSet;
 use crate::error::{ErrorCode, LauncherError, Result};
 use crate::identity::Principal;
-use crate::service::{LinkRequest, RoleSetupRequest};
+use crate::service::{IssueLinkToken, LinkRequest, RoleSetupRequest, TokenLinkRequest};
 
 type AppStateRef = State<Arc<AppState>>;
 type Body = std::result::Result<Bytes, BytesRejection>;
 
 fn query<T>(q: std::result::Result<Query<T>, QueryRejection>) -> Result<T> {
-    q.map(|Query(v)| v)
-        .map_err(|e| LauncherError::invalid(format!("bad query string: {}", e.body_text())))
+    q.map(|Query(v)| v).map_err(|e| LauncherError::invalid(format!("bad query string: {}", e.body_text())))
 }
 
-fn function_path(
-    p: std::result::Result<Path<(String, String, String)>, PathRejection>,
-) -> Result<FunctionRef> {
+fn function_path(p: std::result::Result<Path<(String, String, String)>, PathRejection>) -> Result<FunctionRef> {
     let Path((connection, region, name)) = p.map_err(|_| LauncherError::FunctionNotFound)?;
-    Ok(FunctionRef {
-        connection,
-        region,
-        name,
-    })
+    Ok(FunctionRef { connection, region, name })
 }
 
 fn connection_path(p: std::result::Result<Path<String>, PathRejection>) -> Result<String> {
-    p.map(|Path(id)| id)
-        .map_err(|_| LauncherError::ConnectionNotFound)
+    p.map(|Path(id)| id).map_err(|_| LauncherError::ConnectionNotFound)
 }
 
 fn created(body: impl Serialize, location: &str) -> Response {
@@ -68,10 +60,7 @@ pub async fn list_functions(
     q: std::result::Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Response> {
     let q = query(q)?;
-    let page = state
-        .launcher
-        .list_functions(&principal, q.limit, q.cursor.as_deref())
-        .await?;
+    let page = state.launcher.list_functions(&principal, q.limit, q.cursor.as_deref()).await?;
     Ok(Json(page).into_response())
 }
 
@@ -89,10 +78,7 @@ pub async fn get_function(
 ) -> Result<Response> {
     let reference = function_path(path)?;
     let q = query(q)?;
-    let detail = state
-        .launcher
-        .get_function(&principal, &reference, q.qualifier.as_deref())
-        .await?;
+    let detail = state.launcher.get_function(&principal, &reference, q.qualifier.as_deref()).await?;
     Ok(Json(detail).into_response())
 }
 
@@ -115,16 +101,7 @@ pub async fn invoke(
     let mode = InvokeMode::parse(q.mode.as_deref())
         .ok_or_else(|| LauncherError::invalid("mode must be sync, async or dry-run"))?;
     let payload = bytes_body(body)?.to_vec();
-    let outcome = state
-        .launcher
-        .invoke(
-            &principal,
-            &reference,
-            q.qualifier.as_deref(),
-            mode,
-            payload,
-        )
-        .await?;
+    let outcome = state.launcher.invoke(&principal, &reference, q.qualifier.as_deref(), mode, payload).await?;
     Ok(invoke_response(&outcome))
 }
 
@@ -138,10 +115,7 @@ fn payload_member(payload: &[u8]) -> (Value, &'static str) {
     }
     match std::str::from_utf8(payload) {
         Ok(text) => (Value::String(text.to_owned()), "text"),
-        Err(_) => (
-            Value::String(base64::engine::general_purpose::STANDARD.encode(payload)),
-            "base64",
-        ),
+        Err(_) => (Value::String(base64::engine::general_purpose::STANDARD.encode(payload)), "base64"),
     }
 }
 
@@ -184,11 +158,7 @@ fn invoke_response(outcome: &InvokeOutcome) -> Response {
         (Some(kind), _) => {
             let mut extra = Map::new();
             extra.insert("result".into(), result);
-            problem(
-                ErrorCode::FunctionError,
-                &format!("the function ran and failed ({kind})"),
-                extra,
-            )
+            problem(ErrorCode::FunctionError, &format!("the function ran and failed ({kind})"), extra)
         }
         (None, InvokeMode::Async) => json_response(StatusCode::ACCEPTED, encoded),
         (None, _) => json_response(StatusCode::OK, encoded),
@@ -197,44 +167,24 @@ fn invoke_response(outcome: &InvokeOutcome) -> Response {
 
 fn json_response(status: StatusCode, body: String) -> Response {
     let mut response = (status, body).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }
 
-pub async fn list_connections(
-    State(state): AppStateRef,
-    Admin(principal): Admin,
-) -> Result<Response> {
-    Ok(
-        Json(json!({ "connections": state.launcher.list_connections(&principal).await? }))
-            .into_response(),
-    )
+pub async fn list_connections(State(state): AppStateRef, Admin(principal): Admin) -> Result<Response> {
+    Ok(Json(json!({ "connections": state.launcher.list_connections(&principal).await? })).into_response())
 }
 
-pub async fn link(
-    State(state): AppStateRef,
-    Admin(principal): Admin,
-    body: Body,
-) -> Result<Response> {
+pub async fn link(State(state): AppStateRef, Admin(principal): Admin, body: Body) -> Result<Response> {
     let request: LinkRequest = json_body(body)?;
     let view = state.launcher.link(&principal, request).await?;
     Ok(created(&view, &format!("/connections/{}", view.id)))
 }
 
-pub async fn role_setup(
-    State(state): AppStateRef,
-    Admin(principal): Admin,
-    body: Body,
-) -> Result<Response> {
+pub async fn role_setup(State(state): AppStateRef, Admin(principal): Admin, body: Body) -> Result<Response> {
     let request: RoleSetupRequest = json_body(body)?;
     let setup = state.launcher.role_setup(&principal, request).await?;
-    Ok(created(
-        &setup,
-        &format!("/connections/{}", setup.connection.id),
-    ))
+    Ok(created(&setup, &format!("/connections/{}", setup.connection.id)))
 }
 
 pub async fn get_connection(
@@ -285,16 +235,8 @@ pub async fn put_rules(
         })?
         .to_str()
         .ok()
-        .and_then(|v| {
-            v.trim()
-                .trim_start_matches("W/")
-                .trim_matches('"')
-                .parse::<u64>()
-                .ok()
-        })
-        .ok_or_else(|| {
-            LauncherError::invalid("If-Match must be the ETag from GET /rules, such as \"3\"")
-        })?;
+        .and_then(|v| v.trim().trim_start_matches("W/").trim_matches('"').parse::<u64>().ok())
+        .ok_or_else(|| LauncherError::invalid("If-Match must be the ETag from GET /rules, such as \"3\""))?;
     let rules: RuleSet = json_body(body)?;
     if rules.version != 0 && rules.version != expected {
         return Err(LauncherError::invalid(format!(
@@ -302,10 +244,7 @@ pub async fn put_rules(
             rules.version
         )));
     }
-    let stored = state
-        .launcher
-        .put_rules(&principal, rules, expected)
-        .await?;
+    let stored = state.launcher.put_rules(&principal, rules, expected).await?;
     Ok(with_etag(&stored))
 }
 
@@ -315,4 +254,34 @@ pub async fn route_not_found() -> LauncherError {
 
 pub async fn method_not_allowed() -> LauncherError {
     LauncherError::MethodNotAllowed
+}
+
+/// The token after `scheme` in the Authorization header.
+fn token_from<'a>(headers: &'a HeaderMap, scheme: &str) -> Option<&'a str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (given, token) = value.split_once(' ')?;
+    given.eq_ignore_ascii_case(scheme).then(|| token.trim())
+}
+
+pub async fn issue_link_token(State(state): AppStateRef, Admin(principal): Admin, body: Body) -> Result<Response> {
+    let request: IssueLinkToken = json_body(body)?;
+    let issued = state.launcher.issue_link_token(&principal, request).await?;
+    Ok((StatusCode::CREATED, Json(issued)).into_response())
+}
+
+/// `POST /link`: no user token; the one-time link token in `Authorization: LinkToken …` decides.
+pub async fn link_with_token(State(state): AppStateRef, headers: HeaderMap, body: Body) -> Result<Response> {
+    let token = token_from(&headers, "LinkToken");
+    if token.is_none() {
+        return Err(LauncherError::LinkTokenInvalid);
+    }
+    let request: TokenLinkRequest = json_body(body)?;
+    let linked = state.launcher.link_with_token(token, request).await?;
+    Ok(created(&linked, &format!("/connections/{}", linked.connection.id)))
+}
+
+/// `DELETE /link`: `Authorization: UnlinkToken …` unlinks the connection that token names.
+pub async fn unlink_with_token(State(state): AppStateRef, headers: HeaderMap) -> Result<Response> {
+    state.launcher.unlink_with_token(token_from(&headers, "UnlinkToken")).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

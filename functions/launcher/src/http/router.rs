@@ -25,29 +25,18 @@ pub fn router(state: Arc<AppState>, routes: Routes) -> Router {
     let list = || {
         Router::new()
             .route("/functions", get(handlers::list_functions))
-            .route(
-                "/functions/{connection}/{region}/{name}",
-                get(handlers::get_function),
-            )
+            .route("/functions/{connection}/{region}/{name}", get(handlers::get_function))
     };
-    let invoke = || {
-        Router::new().route(
-            "/functions/{connection}/{region}/{name}/invoke",
-            post(handlers::invoke),
-        )
-    };
+    let invoke = || Router::new().route("/functions/{connection}/{region}/{name}/invoke", post(handlers::invoke));
     // Admin bodies are small: a tight limit keeps a huge rule set from ever reaching the store.
     let link = || {
         Router::new()
-            .route(
-                "/connections",
-                get(handlers::list_connections).post(handlers::link),
-            )
+            .route("/connections", get(handlers::list_connections).post(handlers::link))
             .route("/connections/role-setup", post(handlers::role_setup))
-            .route(
-                "/connections/{id}",
-                get(handlers::get_connection).delete(handlers::unlink),
-            )
+            .route("/connections/link-tokens", post(handlers::issue_link_token))
+            // Authorized by a link or unlink token, not a user: no JWT authorizer on this route.
+            .route("/link", post(handlers::link_with_token).delete(handlers::unlink_with_token))
+            .route("/connections/{id}", get(handlers::get_connection).delete(handlers::unlink))
             .route("/rules", get(handlers::get_rules).put(handlers::put_rules))
             .layer(DefaultBodyLimit::max(ADMIN_BODY_LIMIT))
     };

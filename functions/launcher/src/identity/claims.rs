@@ -12,21 +12,12 @@ pub type Claims = serde_json::Map<String, Value>;
 /// Builds the principal from verified claims. A token without a subject or tenant is refused:
 /// a caller must never fall into a default tenant.
 pub fn principal_from_claims(claims: &Claims, names: &ClaimNames) -> Result<Principal> {
-    let subject = non_empty_string(claims.get("sub")).ok_or_else(|| {
-        LauncherError::Unauthenticated("the token has no subject (sub) claim".into())
-    })?;
-    let tenant = non_empty_string(claims.get(&names.tenant)).ok_or_else(|| {
-        LauncherError::Unauthenticated(format!("the token has no tenant claim ({})", names.tenant))
-    })?;
-    let groups = claims
-        .get(&names.groups)
-        .map(parse_list_claim)
-        .unwrap_or_default();
-    Ok(Principal {
-        subject,
-        tenant,
-        groups,
-    })
+    let subject = non_empty_string(claims.get("sub"))
+        .ok_or_else(|| LauncherError::Unauthenticated("the token has no subject (sub) claim".into()))?;
+    let tenant = non_empty_string(claims.get(&names.tenant))
+        .ok_or_else(|| LauncherError::Unauthenticated(format!("the token has no tenant claim ({})", names.tenant)))?;
+    let groups = claims.get(&names.groups).map(parse_list_claim).unwrap_or_default();
+    Ok(Principal { subject, tenant, groups })
 }
 
 fn non_empty_string(value: Option<&Value>) -> Option<String> {
@@ -55,10 +46,7 @@ fn parse_list_text(text: &str) -> BTreeSet<String> {
             return items.iter().filter_map(scalar_to_string).collect();
         }
     }
-    let inner = trimmed
-        .strip_prefix('[')
-        .and_then(|rest| rest.strip_suffix(']'))
-        .unwrap_or(trimmed);
+    let inner = trimmed.strip_prefix('[').and_then(|rest| rest.strip_suffix(']')).unwrap_or(trimmed);
     inner
         .split(|c: char| c == ',' || c.is_whitespace())
         .map(|item| item.trim_matches('"'))
@@ -86,38 +74,17 @@ mod tests {
     }
 
     fn names() -> ClaimNames {
-        ClaimNames {
-            tenant: "org_id".into(),
-            groups: "groups".into(),
-        }
+        ClaimNames { tenant: "org_id".into(), groups: "groups".into() }
     }
 
     #[test]
     fn list_claims_in_every_form() {
-        assert_eq!(
-            parse_list_claim(&json!(["ops", "admins"])),
-            set(&["ops", "admins"])
-        );
-        assert_eq!(
-            parse_list_claim(&json!("[ops admins]")),
-            set(&["ops", "admins"])
-        );
-        assert_eq!(
-            parse_list_claim(&json!("[\"ops\",\"admins\"]")),
-            set(&["ops", "admins"])
-        );
-        assert_eq!(
-            parse_list_claim(&json!("ops admins")),
-            set(&["ops", "admins"])
-        );
-        assert_eq!(
-            parse_list_claim(&json!("ops,admins")),
-            set(&["ops", "admins"])
-        );
-        assert_eq!(
-            parse_list_claim(&json!("ops, admins ,  billing")),
-            set(&["ops", "admins", "billing"])
-        );
+        assert_eq!(parse_list_claim(&json!(["ops", "admins"])), set(&["ops", "admins"]));
+        assert_eq!(parse_list_claim(&json!("[ops admins]")), set(&["ops", "admins"]));
+        assert_eq!(parse_list_claim(&json!("[\"ops\",\"admins\"]")), set(&["ops", "admins"]));
+        assert_eq!(parse_list_claim(&json!("ops admins")), set(&["ops", "admins"]));
+        assert_eq!(parse_list_claim(&json!("ops,admins")), set(&["ops", "admins"]));
+        assert_eq!(parse_list_claim(&json!("ops, admins ,  billing")), set(&["ops", "admins", "billing"]));
         assert_eq!(parse_list_claim(&json!("[ops]")), set(&["ops"]));
         assert_eq!(parse_list_claim(&json!("[]")), set(&[]));
         assert_eq!(parse_list_claim(&json!("")), set(&[]));

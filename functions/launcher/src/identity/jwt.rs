@@ -36,55 +36,38 @@ impl std::fmt::Debug for JwtVerifier {
 
 impl JwtVerifier {
     pub fn hs256(secret: &SecretString, issuer: &str, audience: &str) -> Result<Self> {
-        let key = DecodingKey::from_secret(secret.expose_secret().as_bytes()).map_err(|_| {
-            LauncherError::Internal("configuration: the HS256 secret is not usable".into())
-        })?;
-        Ok(Self {
-            keys: Keys::Shared(key),
-            validation: validation(Algorithm::HS256, issuer, audience),
-        })
+        let key = DecodingKey::from_secret(secret.expose_secret().as_bytes())
+            .map_err(|_| LauncherError::Internal("configuration: the HS256 secret is not usable".into()))?;
+        Ok(Self { keys: Keys::Shared(key), validation: validation(Algorithm::HS256, issuer, audience) })
     }
 
     /// RS256 keys from a JWKS document; keys of other types or algorithms are ignored.
     pub fn rs256_from_jwks(jwks_json: &str, issuer: &str, audience: &str) -> Result<Self> {
-        let set: JwkSet = serde_json::from_str(jwks_json).map_err(|e| {
-            LauncherError::Internal(format!("configuration: the JWKS is not valid: {e}"))
-        })?;
+        let set: JwkSet = serde_json::from_str(jwks_json)
+            .map_err(|e| LauncherError::Internal(format!("configuration: the JWKS is not valid: {e}")))?;
         let keys: HashMap<String, DecodingKey> = set
             .keys
             .iter()
-            .filter(|jwk| {
-                matches!(
-                    jwk.algorithm,
-                    jsonwebtoken::jwk::AlgorithmParameters::RSA(_)
-                )
-            })
+            .filter(|jwk| matches!(jwk.algorithm, jsonwebtoken::jwk::AlgorithmParameters::RSA(_)))
             .filter_map(|jwk| Some((jwk.common.key_id.clone()?, DecodingKey::from_jwk(jwk).ok()?)))
             .collect();
         if keys.is_empty() {
-            return Err(LauncherError::Internal(
-                "configuration: the JWKS holds no RSA key with a key id (kid)".into(),
-            ));
+            return Err(LauncherError::Internal("configuration: the JWKS holds no RSA key with a key id (kid)".into()));
         }
-        Ok(Self {
-            keys: Keys::ByKeyId(keys),
-            validation: validation(Algorithm::RS256, issuer, audience),
-        })
+        Ok(Self { keys: Keys::ByKeyId(keys), validation: validation(Algorithm::RS256, issuer, audience) })
     }
 
     /// Verifies an `Authorization` header value and returns the token's claims.
     pub fn verify_bearer(&self, authorization: Option<&str>) -> Result<Claims> {
-        let header_value =
-            authorization.ok_or_else(|| unauthenticated("no bearer token was sent"))?;
+        let header_value = authorization.ok_or_else(|| unauthenticated("no bearer token was sent"))?;
         let token = header_value
             .strip_prefix("Bearer ")
             .or_else(|| header_value.strip_prefix("bearer "))
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or_else(|| unauthenticated("the Authorization header must be 'Bearer <token>'"))?;
-        let header = decode_header(token).map_err(|_| {
-            unauthenticated("the token is malformed or its algorithm is not allowed")
-        })?;
+        let header = decode_header(token)
+            .map_err(|_| unauthenticated("the token is malformed or its algorithm is not allowed"))?;
         let key = match &self.keys {
             Keys::Shared(key) => key,
             Keys::ByKeyId(keys) => header
@@ -102,9 +85,7 @@ impl JwtVerifier {
                 ErrorKind::InvalidAudience => "the token's audience is not this launcher",
                 ErrorKind::InvalidSignature => "the token's signature is invalid",
                 ErrorKind::InvalidAlgorithm => "the token's algorithm is not allowed",
-                ErrorKind::MissingRequiredClaim(_) => {
-                    "the token lacks a required claim (exp, iss, aud, sub)"
-                }
+                ErrorKind::MissingRequiredClaim(_) => "the token lacks a required claim (exp, iss, aud, sub)",
                 _ => "the token is invalid",
             };
             unauthenticated(reason)

@@ -9,8 +9,7 @@ use super::credentials::session_name;
 use super::time::now_rfc3339;
 use super::Launcher;
 use crate::domain::connection::{
-    new_external_id, role_account, sts_name, Connection, ConnectionView, LiveCredentials,
-    StoredCredentials,
+    new_external_id, role_account, sts_name, Connection, ConnectionView, LiveCredentials, StoredCredentials,
 };
 use crate::domain::names;
 use crate::error::{LauncherError, Result};
@@ -63,14 +62,43 @@ pub struct RoleSetupView {
     pub link_request: Value,
 }
 
+/// A checked access-key link request.
+pub(super) struct AccessKeyLink {
+    pub id: String,
+    pub name: String,
+    pub access_key_id: String,
+    pub secret: SecretString,
+    pub regions: Vec<String>,
+}
+
+impl AccessKeyLink {
+    pub fn checked(
+        id: String,
+        name: Option<&str>,
+        access_key_id: Option<String>,
+        secret: Option<SecretString>,
+        regions: &[String],
+    ) -> Result<Self> {
+        let (Some(access_key_id), Some(secret)) = (access_key_id, secret) else {
+            return Err(LauncherError::invalid("an access_key connection needs access_key_id and secret_access_key"));
+        };
+        names::connection_id(&id)?;
+        names::access_key_id(&access_key_id)?;
+        if !(16..=128).contains(&secret.expose_secret().len()) {
+            return Err(LauncherError::invalid("secret_access_key must be 16-128 characters"));
+        }
+        let regions = checked_regions(regions)?;
+        let name = checked_name(name, &id)?;
+        Ok(Self { id, name, access_key_id, secret, regions })
+    }
+}
+
 fn checked_regions(regions: &[String]) -> Result<Vec<String>> {
     let mut regions = regions.to_vec();
     regions.sort();
     regions.dedup();
     if regions.is_empty() || regions.len() > MAX_REGIONS {
-        return Err(LauncherError::invalid(format!(
-            "regions must list 1-{MAX_REGIONS} AWS regions"
-        )));
+        return Err(LauncherError::invalid(format!("regions must list 1-{MAX_REGIONS} AWS regions")));
     }
     for region in &regions {
         names::region(region)?;
@@ -87,11 +115,7 @@ fn checked_name(name: Option<&str>, id: &str) -> Result<String> {
 }
 
 impl Launcher {
-    pub async fn link(
-        &self,
-        principal: &Principal,
-        request: LinkRequest,
-    ) -> Result<ConnectionView> {
+    pub async fn link(&self, principal: &Principal, request: LinkRequest) -> Result<ConnectionView> {
         self.require_admin(principal)?;
         names::connection_id(&request.id)?;
         match request.kind.as_deref().unwrap_or("access_key") {
@@ -101,85 +125,57 @@ impl Launcher {
         }
     }
 
-    async fn link_access_key(
-        &self,
-        principal: &Principal,
-        request: LinkRequest,
-    ) -> Result<ConnectionView> {
+    async fn link_access_key(&self, principal: &Principal, request: LinkRequest) -> Result<ConnectionView> {
         if request.role_arn.is_some() {
             return Err(LauncherError::invalid("role_arn belongs to kind \"role\""));
         }
-        let (Some(access_key_id), Some(secret)) =
-            (request.access_key_id, request.secret_access_key)
-        else {
-            return Err(LauncherError::invalid(
-                "an access_key connection needs access_key_id and secret_access_key",
-            ));
-        };
-        names::access_key_id(&access_key_id)?;
-        if !(16..=128).contains(&secret.expose_secret().len()) {
-            return Err(LauncherError::invalid(
-                "secret_access_key must be 16-128 characters",
-            ));
-        }
-        let regions = checked_regions(&request.regions)?;
-        let name = checked_name(request.name.as_deref(), &request.id)?;
+        let key = AccessKeyLink::checked(
+            request.id,
+            request.name.as_deref(),
+            request.access_key_id,
+            request.secret_access_key,
+            &request.regions,
+        )?;
         // Fail fast on a taken id; the conditional write below is what actually guards it.
-        if self
-            .connections
-            .get(&principal.tenant, &request.id)
-            .await?
-            .is_some()
-        {
-            return Err(LauncherError::ConnectionExists(request.id));
+        if self.connections.get(&principal.tenant, &key.id).await?.is_some() {
+            return Err(LauncherError::ConnectionExists(key.id));
         }
-
-        let credentials = LiveCredentials::access_key(&access_key_id, secret);
-        let account_id = self.validate(&credentials, &regions).await?;
-        let secret_ciphertext = self
-            .cipher
-            .encrypt(
-                &principal.tenant,
-                &request.id,
-                &credentials.secret_access_key,
-            )
-            .await?;
-        let connection = Connection {
-            tenant: principal.tenant.clone(),
-            id: request.id,
-            name,
-            account_id,
-            regions,
-            credentials: StoredCredentials::AccessKey {
-                access_key_id,
-                secret_ciphertext,
-            },
-            created_at: now_rfc3339(),
-            created_by: principal.subject.clone(),
-            version: 1,
-        };
+        let connection = self.access_key_connection(&principal.tenant, &principal.subject, key).await?;
         self.connections.insert(&connection).await?;
-        log_linked(principal, &connection);
+        log_linked(&principal.subject, &connection);
         Ok(ConnectionView::from(&connection))
+    }
+
+    /// Validates an access key against AWS and encrypts its secret: a connection ready to store.
+    pub(super) async fn access_key_connection(&self, tenant: &str, by: &str, key: AccessKeyLink) -> Result<Connection> {
+        let credentials = LiveCredentials::access_key(&key.access_key_id, key.secret);
+        let account_id = self.validate(&credentials, &key.regions).await?;
+        let secret_ciphertext = self.cipher.encrypt(tenant, &key.id, &credentials.secret_access_key).await?;
+        Ok(Connection {
+            tenant: tenant.to_owned(),
+            id: key.id,
+            name: key.name,
+            account_id,
+            regions: key.regions,
+            credentials: StoredCredentials::AccessKey { access_key_id: key.access_key_id, secret_ciphertext },
+            created_at: now_rfc3339(),
+            created_by: by.to_owned(),
+            version: 1,
+            unlink_token_hash: None,
+        })
     }
 
     /// STS GetCallerIdentity (the account id), then ListFunctions in every region.
     async fn validate(&self, credentials: &LiveCredentials, regions: &[String]) -> Result<String> {
         let account_id = self.accounts.account_id(credentials).await?;
-        let probes = regions
-            .iter()
-            .map(|region| self.accounts.probe_region(credentials, region));
+        let probes = regions.iter().map(|region| self.accounts.probe_region(credentials, region));
         for result in futures::future::join_all(probes).await {
             result?;
         }
         Ok(account_id)
     }
 
-    pub async fn role_setup(
-        &self,
-        principal: &Principal,
-        request: RoleSetupRequest,
-    ) -> Result<RoleSetupView> {
+    pub async fn role_setup(&self, principal: &Principal, request: RoleSetupRequest) -> Result<RoleSetupView> {
         self.require_admin(principal)?;
         names::connection_id(&request.id)?;
         let name = checked_name(request.name.as_deref(), &request.id)?;
@@ -191,13 +187,11 @@ impl Launcher {
             name,
             account_id: String::new(),
             regions: Vec::new(),
-            credentials: StoredCredentials::Role {
-                role_arn: None,
-                external_id: external_id.clone(),
-            },
+            credentials: StoredCredentials::Role { role_arn: None, external_id: external_id.clone() },
             created_at: now_rfc3339(),
             created_by: principal.subject.clone(),
             version: 1,
+            unlink_token_hash: None,
         };
         self.connections.insert(&connection).await?;
         tracing::info!(tenant = %principal.tenant, connection = %request.id, by = %principal.subject, "role setup started");
@@ -221,24 +215,14 @@ impl Launcher {
         })
     }
 
-    async fn link_role(
-        &self,
-        principal: &Principal,
-        request: LinkRequest,
-    ) -> Result<ConnectionView> {
+    async fn link_role(&self, principal: &Principal, request: LinkRequest) -> Result<ConnectionView> {
         if request.access_key_id.is_some() || request.secret_access_key.is_some() {
-            return Err(LauncherError::invalid(
-                "a role connection takes no access key",
-            ));
+            return Err(LauncherError::invalid("a role connection takes no access key"));
         }
-        let role_arn = request
-            .role_arn
-            .ok_or_else(|| LauncherError::invalid("a role connection needs role_arn"))?;
+        let role_arn = request.role_arn.ok_or_else(|| LauncherError::invalid("a role connection needs role_arn"))?;
         let role_account_id = role_account(&role_arn)
             .ok_or_else(|| {
-                LauncherError::invalid(
-                    "role_arn must be an IAM role ARN, arn:aws:iam::<account>:role/<name>",
-                )
+                LauncherError::invalid("role_arn must be an IAM role ARN, arn:aws:iam::<account>:role/<name>")
             })?
             .to_owned();
         let role_name = role_arn.rsplit('/').next().unwrap_or_default();
@@ -248,21 +232,14 @@ impl Launcher {
             )));
         }
         let regions = checked_regions(&request.regions)?;
-        let pending = self
-            .connections
-            .get(&principal.tenant, &request.id)
-            .await?
-            .ok_or_else(|| {
-                LauncherError::invalid(format!(
-                    "no pending role connection '{}': start with POST /connections/role-setup",
-                    request.id
-                ))
-            })?;
+        let pending = self.connections.get(&principal.tenant, &request.id).await?.ok_or_else(|| {
+            LauncherError::invalid(format!(
+                "no pending role connection '{}': start with POST /connections/role-setup",
+                request.id
+            ))
+        })?;
         let external_id = match &pending.credentials {
-            StoredCredentials::Role {
-                role_arn: None,
-                external_id,
-            } => external_id.clone(),
+            StoredCredentials::Role { role_arn: None, external_id } => external_id.clone(),
             _ => return Err(LauncherError::ConnectionExists(request.id)),
         };
         let assumed = self
@@ -277,11 +254,7 @@ impl Launcher {
         let session = match assumed {
             Ok(session) => session,
             Err(LauncherError::RoleAssumeDenied(why)) => {
-                let launcher = self
-                    .accounts
-                    .launcher_account_id()
-                    .await
-                    .unwrap_or_else(|_| "the launcher's".into());
+                let launcher = self.accounts.launcher_account_id().await.unwrap_or_else(|_| "the launcher's".into());
                 return Err(LauncherError::LinkValidationFailed(format!(
                     "the launcher could not assume {role_arn} ({why}): the role must trust account {launcher} \
                      on condition sts:ExternalId = this connection's External ID (see GET /connections/{})",
@@ -303,27 +276,19 @@ impl Launcher {
             },
             account_id,
             regions,
-            credentials: StoredCredentials::Role {
-                role_arn: Some(role_arn),
-                external_id,
-            },
+            credentials: StoredCredentials::Role { role_arn: Some(role_arn), external_id },
             version: pending.version + 1,
             ..pending
         };
         self.connections.replace(&connection).await?;
-        log_linked(principal, &connection);
+        log_linked(&principal.subject, &connection);
         Ok(ConnectionView::from(&connection))
     }
 
     pub async fn list_connections(&self, principal: &Principal) -> Result<Vec<ConnectionView>> {
         self.require_admin(principal)?;
-        let mut views: Vec<ConnectionView> = self
-            .connections
-            .list(&principal.tenant)
-            .await?
-            .iter()
-            .map(ConnectionView::from)
-            .collect();
+        let mut views: Vec<ConnectionView> =
+            self.connections.list(&principal.tenant).await?.iter().map(ConnectionView::from).collect();
         views.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(views)
     }
@@ -331,11 +296,7 @@ impl Launcher {
     pub async fn get_connection(&self, principal: &Principal, id: &str) -> Result<ConnectionView> {
         self.require_admin(principal)?;
         names::connection_id(id).map_err(|_| LauncherError::ConnectionNotFound)?;
-        let connection = self
-            .connections
-            .get(&principal.tenant, id)
-            .await?
-            .ok_or(LauncherError::ConnectionNotFound)?;
+        let connection = self.connections.get(&principal.tenant, id).await?.ok_or(LauncherError::ConnectionNotFound)?;
         Ok(ConnectionView::from(&connection))
     }
 
@@ -348,14 +309,14 @@ impl Launcher {
     }
 }
 
-fn log_linked(principal: &Principal, connection: &Connection) {
+pub(super) fn log_linked(by: &str, connection: &Connection) {
     tracing::info!(
         tenant = %connection.tenant,
         connection = %connection.id,
         kind = ConnectionView::from(connection).kind,
         account_id = %connection.account_id,
         regions = ?connection.regions,
-        by = %principal.subject,
+        by,
         "account linked"
     );
 }

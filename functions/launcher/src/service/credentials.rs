@@ -28,23 +28,14 @@ pub struct RoleCredentialCache {
 
 impl RoleCredentialCache {
     fn get(&self, key: &SessionKey) -> Option<LiveCredentials> {
-        let sessions = self
-            .sessions
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let sessions = self.sessions.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let session = sessions.get(key)?;
-        let fresh = session
-            .expires_at
-            .duration_since(SystemTime::now())
-            .is_ok_and(|left| left > REFRESH_BEFORE_EXPIRY);
+        let fresh = session.expires_at.duration_since(SystemTime::now()).is_ok_and(|left| left > REFRESH_BEFORE_EXPIRY);
         fresh.then(|| session.credentials.clone())
     }
 
     fn put(&self, key: SessionKey, session: AssumedCredentials) {
-        let mut sessions = self
-            .sessions
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut sessions = self.sessions.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if sessions.len() >= MAX_CACHED_SESSIONS {
             let now = SystemTime::now();
             sessions.retain(|_, s| s.expires_at > now + REFRESH_BEFORE_EXPIRY);
@@ -63,33 +54,16 @@ pub fn session_name(tenant: &str) -> String {
 
 impl Launcher {
     /// Credentials to act on `connection` for `principal`.
-    pub(super) async fn credentials(
-        &self,
-        principal: &Principal,
-        connection: &Connection,
-    ) -> Result<LiveCredentials> {
+    pub(super) async fn credentials(&self, principal: &Principal, connection: &Connection) -> Result<LiveCredentials> {
         match &connection.credentials {
-            StoredCredentials::AccessKey {
-                access_key_id,
-                secret_ciphertext,
-            } => {
-                let secret = self
-                    .cipher
-                    .decrypt(&connection.tenant, &connection.id, secret_ciphertext)
-                    .await?;
+            StoredCredentials::AccessKey { access_key_id, secret_ciphertext } => {
+                let secret = self.cipher.decrypt(&connection.tenant, &connection.id, secret_ciphertext).await?;
                 Ok(LiveCredentials::access_key(access_key_id, secret))
             }
-            StoredCredentials::Role {
-                role_arn: Some(role_arn),
-                external_id,
-            } => {
+            StoredCredentials::Role { role_arn: Some(role_arn), external_id } => {
                 let source_identity = sts_name(&principal.subject);
-                let key = (
-                    connection.tenant.clone(),
-                    connection.id.clone(),
-                    connection.version,
-                    source_identity.clone(),
-                );
+                let key =
+                    (connection.tenant.clone(), connection.id.clone(), connection.version, source_identity.clone());
                 if let Some(cached) = self.role_credentials.get(&key) {
                     return Ok(cached);
                 }

@@ -8,9 +8,7 @@ use serde::Serialize;
 use super::Launcher;
 use crate::config::{ASYNC_PAYLOAD_LIMIT, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SYNC_PAYLOAD_LIMIT};
 use crate::domain::connection::{Connection, LiveCredentials};
-use crate::domain::function::{
-    FunctionDetail, FunctionRef, FunctionSummary, InvokeMode, InvokeOutcome,
-};
+use crate::domain::function::{FunctionDetail, FunctionRef, FunctionSummary, InvokeMode, InvokeOutcome};
 use crate::domain::names;
 use crate::domain::rules::{authorize, could_select, Action, Permissions};
 use crate::error::{LauncherError, Result};
@@ -46,15 +44,11 @@ impl Launcher {
     ) -> Result<FunctionPage> {
         let limit = limit.unwrap_or(DEFAULT_PAGE_SIZE);
         if !(1..=MAX_PAGE_SIZE).contains(&limit) {
-            return Err(LauncherError::invalid(format!(
-                "limit must be 1-{MAX_PAGE_SIZE}"
-            )));
+            return Err(LauncherError::invalid(format!("limit must be 1-{MAX_PAGE_SIZE}")));
         }
         let after = cursor.map(decode_cursor).transpose()?;
-        let (connections, rules) = futures::try_join!(
-            self.connections.list(&principal.tenant),
-            self.rules_for(principal)
-        )?;
+        let (connections, rules) =
+            futures::try_join!(self.connections.list(&principal.tenant), self.rules_for(principal))?;
 
         // Only places some grant of the caller's reaches cost an AWS call (admins reach all).
         let targets: Vec<(&Connection, Vec<&String>)> = connections
@@ -74,25 +68,19 @@ impl Launcher {
         // Credentials once per connection, then every (connection, region) concurrently. The
         // futures are built before they are streamed: a stream of closures over borrowed items
         // would make the handler's future not `Send` for every lifetime.
-        let lookups: Vec<_> = targets
-            .iter()
-            .map(|(connection, _)| async move {
-                (
-                    connection.id.as_str(),
-                    self.credentials(principal, connection).await,
-                )
-            })
-            .collect();
-        let credentials: HashMap<&str, Result<LiveCredentials>> = stream::iter(lookups)
-            .buffer_unordered(LIST_CONCURRENCY)
-            .collect()
-            .await;
+        let lookups: Vec<_> =
+            targets
+                .iter()
+                .map(|(connection, _)| async move {
+                    (connection.id.as_str(), self.credentials(principal, connection).await)
+                })
+                .collect();
+        let credentials: HashMap<&str, Result<LiveCredentials>> =
+            stream::iter(lookups).buffer_unordered(LIST_CONCURRENCY).collect().await;
         let credentials = &credentials;
         let listings: Vec<_> = targets
             .iter()
-            .flat_map(|(connection, regions)| {
-                regions.iter().map(move |region| (*connection, *region))
-            })
+            .flat_map(|(connection, regions)| regions.iter().map(move |region| (*connection, *region)))
             .map(|(connection, region)| async move {
                 let listed = match &credentials[connection.id.as_str()] {
                     Ok(credentials) => self.accounts.list_functions(credentials, region).await,
@@ -102,10 +90,7 @@ impl Launcher {
             })
             .collect();
         let listings: Vec<(&Connection, &String, Result<Vec<RemoteFunction>>)> =
-            stream::iter(listings)
-                .buffer_unordered(LIST_CONCURRENCY)
-                .collect()
-                .await;
+            stream::iter(listings).buffer_unordered(LIST_CONCURRENCY).collect().await;
 
         let admin = self.is_admin(principal);
         let mut functions = Vec::new();
@@ -119,8 +104,7 @@ impl Launcher {
                             region: region.clone(),
                             name: f.name.clone(),
                         };
-                        let permissions =
-                            authorize(principal, &self.admin_group, &rules, &reference);
+                        let permissions = authorize(principal, &self.admin_group, &rules, &reference);
                         if permissions.view {
                             functions.push(summary(connection, region, f, permissions));
                         }
@@ -131,48 +115,32 @@ impl Launcher {
                     region: region.clone(),
                     code: e.code().as_str(),
                     // Admins get AWS's error codes to fix the link; others only the kind of failure.
-                    detail: if admin {
-                        e.public_detail()
-                    } else {
-                        "this place could not be listed".to_owned()
-                    },
+                    detail: if admin { e.public_detail() } else { "this place could not be listed".to_owned() },
                 }),
             }
         }
         functions.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
         errors.sort_by(|a, b| (&a.connection, &a.region).cmp(&(&b.connection, &b.region)));
         if let Some(after) = &after {
-            functions
-                .retain(|f| sort_key(f) > (after.0.as_str(), after.1.as_str(), after.2.as_str()));
+            functions.retain(|f| sort_key(f) > (after.0.as_str(), after.1.as_str(), after.2.as_str()));
         }
         let next_cursor = (functions.len() > limit).then(|| encode_cursor(&functions[limit - 1]));
         functions.truncate(limit);
-        Ok(FunctionPage {
-            functions,
-            next_cursor,
-            errors,
-        })
+        Ok(FunctionPage { functions, next_cursor, errors })
     }
 
     /// Finds the connection and the caller's permissions for a function. Anything the caller
     /// may not view — an unknown connection, a region not linked, a denied function — is
     /// `FunctionNotFound`, the same answer as a function that does not exist.
-    async fn resolve(
-        &self,
-        principal: &Principal,
-        reference: &FunctionRef,
-    ) -> Result<(Connection, Permissions)> {
+    async fn resolve(&self, principal: &Principal, reference: &FunctionRef) -> Result<(Connection, Permissions)> {
         names::connection_id(&reference.connection).map_err(|_| LauncherError::FunctionNotFound)?;
         names::region(&reference.region)?;
         names::function_name(&reference.name)?;
         let (connection, rules) = futures::try_join!(
-            self.connections
-                .get(&principal.tenant, &reference.connection),
+            self.connections.get(&principal.tenant, &reference.connection),
             self.rules_for(principal)
         )?;
-        let connection = connection
-            .filter(Connection::is_active)
-            .ok_or(LauncherError::FunctionNotFound)?;
+        let connection = connection.filter(Connection::is_active).ok_or(LauncherError::FunctionNotFound)?;
         if !connection.regions.contains(&reference.region) {
             return Err(LauncherError::FunctionNotFound);
         }
@@ -232,23 +200,12 @@ impl Launcher {
             InvokeMode::Async => (Action::InvokeAsync, ASYNC_PAYLOAD_LIMIT),
         };
         if !permissions.allows(needed) {
-            return Err(LauncherError::InvokeForbidden {
-                mode: mode.as_str(),
-            });
+            return Err(LauncherError::InvokeForbidden { mode: mode.as_str() });
         }
         let payload = checked_payload(payload, mode, limit)?;
         let payload_bytes = payload.len();
-        let outcome = self
-            .accounts
-            .invoke(
-                &credentials,
-                &reference.region,
-                &reference.name,
-                qualifier,
-                mode,
-                payload,
-            )
-            .await?;
+        let outcome =
+            self.accounts.invoke(&credentials, &reference.region, &reference.name, qualifier, mode, payload).await?;
         tracing::info!(
             tenant = %principal.tenant,
             subject = %principal.subject,
@@ -276,11 +233,7 @@ fn checked_payload(payload: Vec<u8>, mode: InvokeMode, limit: usize) -> Result<V
             "the {} payload is {} bytes; the limit is {limit} bytes{}",
             mode.as_str(),
             payload.len(),
-            if mode == InvokeMode::Async {
-                " (use mode=sync for up to 6 MB)"
-            } else {
-                ""
-            }
+            if mode == InvokeMode::Async { " (use mode=sync for up to 6 MB)" } else { "" }
         )));
     }
     if payload.iter().all(u8::is_ascii_whitespace) {
@@ -296,12 +249,7 @@ fn checked_payload(payload: Vec<u8>, mode: InvokeMode, limit: usize) -> Result<V
     Ok(payload)
 }
 
-fn summary(
-    connection: &Connection,
-    region: &str,
-    f: RemoteFunction,
-    permissions: Permissions,
-) -> FunctionSummary {
+fn summary(connection: &Connection, region: &str, f: RemoteFunction, permissions: Permissions) -> FunctionSummary {
     FunctionSummary {
         connection: connection.id.clone(),
         account_id: connection.account_id.clone(),
@@ -317,21 +265,8 @@ fn summary(
     }
 }
 
-fn detail(
-    connection: &Connection,
-    region: &str,
-    f: RemoteFunction,
-    permissions: Permissions,
-) -> FunctionDetail {
-    let RemoteFunction {
-        handler,
-        version,
-        state,
-        architectures,
-        package_type,
-        tags,
-        ..
-    } = f.clone();
+fn detail(connection: &Connection, region: &str, f: RemoteFunction, permissions: Permissions) -> FunctionDetail {
+    let RemoteFunction { handler, version, state, architectures, package_type, tags, .. } = f.clone();
     FunctionDetail {
         summary: summary(connection, region, f, permissions),
         handler,
@@ -349,16 +284,13 @@ fn sort_key(f: &FunctionSummary) -> (&str, &str, &str) {
 
 fn encode_cursor(f: &FunctionSummary) -> String {
     use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .encode(format!("{}\n{}\n{}", f.connection, f.region, f.name))
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{}\n{}\n{}", f.connection, f.region, f.name))
 }
 
 fn decode_cursor(cursor: &str) -> Result<(String, String, String)> {
     use base64::Engine;
     let invalid = || LauncherError::invalid("cursor is not one this API returned");
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(cursor)
-        .map_err(|_| invalid())?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
     let text = String::from_utf8(bytes).map_err(|_| invalid())?;
     let mut parts = text.splitn(3, '\n').map(str::to_owned);
     match (parts.next(), parts.next(), parts.next()) {
@@ -373,18 +305,9 @@ mod tests {
 
     #[test]
     fn payload_checks() {
-        assert_eq!(
-            checked_payload(Vec::new(), InvokeMode::Sync, 10).unwrap(),
-            b"{}"
-        );
-        assert_eq!(
-            checked_payload(b"  ".to_vec(), InvokeMode::Sync, 10).unwrap(),
-            b"{}"
-        );
-        assert_eq!(
-            checked_payload(b"[1]".to_vec(), InvokeMode::Sync, 10).unwrap(),
-            b"[1]"
-        );
+        assert_eq!(checked_payload(Vec::new(), InvokeMode::Sync, 10).unwrap(), b"{}");
+        assert_eq!(checked_payload(b"  ".to_vec(), InvokeMode::Sync, 10).unwrap(), b"{}");
+        assert_eq!(checked_payload(b"[1]".to_vec(), InvokeMode::Sync, 10).unwrap(), b"[1]");
         let bad = checked_payload(b"{nope".to_vec(), InvokeMode::Sync, 10).unwrap_err();
         assert_eq!(bad.code().as_str(), "invalid_payload");
         let big = checked_payload(vec![b' '; 11], InvokeMode::Async, 10).unwrap_err();
@@ -408,10 +331,7 @@ mod tests {
             allowed: vec![],
         };
         let c = encode_cursor(&f);
-        assert_eq!(
-            decode_cursor(&c).unwrap(),
-            ("prod".into(), "us-east-1".into(), "fn".into())
-        );
+        assert_eq!(decode_cursor(&c).unwrap(), ("prod".into(), "us-east-1".into(), "fn".into()));
         assert!(decode_cursor("!!").is_err());
         assert!(decode_cursor("YWJj").is_err());
     }

@@ -4,6 +4,7 @@
 mod connections;
 mod credentials;
 mod functions;
+mod link_tokens;
 mod rules;
 mod time;
 
@@ -11,6 +12,7 @@ use std::sync::Arc;
 
 pub use connections::{LinkRequest, RoleSetupRequest, RoleSetupView};
 pub use functions::{FunctionPage, ListingError};
+pub use link_tokens::{IssueLinkToken, IssuedLinkToken, TokenLinkRequest, TokenLinked};
 
 use crate::error::{LauncherError, Result};
 use crate::identity::Principal;
@@ -46,13 +48,7 @@ impl Launcher {
 
     /// The same launcher with another route to the linked accounts (tests mock AWS with it).
     pub fn with_accounts(&self, accounts: Arc<dyn LambdaAccounts>) -> Self {
-        Self::new(
-            self.connections.clone(),
-            self.rules.clone(),
-            self.cipher.clone(),
-            accounts,
-            self.admin_group.clone(),
-        )
+        Self::new(self.connections.clone(), self.rules.clone(), self.cipher.clone(), accounts, self.admin_group.clone())
     }
 
     pub fn is_admin(&self, principal: &Principal) -> bool {
@@ -63,10 +59,7 @@ impl Launcher {
         if self.is_admin(principal) {
             Ok(())
         } else {
-            Err(LauncherError::Forbidden(format!(
-                "this needs the tenant admin group '{}'",
-                self.admin_group
-            )))
+            Err(LauncherError::Forbidden(format!("this needs the tenant admin group '{}'", self.admin_group)))
         }
     }
 }

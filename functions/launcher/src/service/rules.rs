@@ -9,18 +9,10 @@ impl Launcher {
         self.rules.get_rules(&principal.tenant).await
     }
 
-    pub async fn put_rules(
-        &self,
-        principal: &Principal,
-        rules: RuleSet,
-        expected_version: u64,
-    ) -> Result<RuleSet> {
+    pub async fn put_rules(&self, principal: &Principal, rules: RuleSet, expected_version: u64) -> Result<RuleSet> {
         self.require_admin(principal)?;
         rules::validate(&rules)?;
-        let stored = self
-            .rules
-            .put_rules(&principal.tenant, &rules, expected_version)
-            .await?;
+        let stored = self.rules.put_rules(&principal.tenant, &rules, expected_version).await?;
         tracing::info!(tenant = %principal.tenant, version = stored.version, by = %principal.subject, "rules replaced");
         Ok(stored)
     }

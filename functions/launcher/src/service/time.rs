@@ -5,13 +5,8 @@ use aws_smithy_types::DateTime;
 
 /// Now as an RFC 3339 UTC timestamp, whole seconds.
 pub fn now_rfc3339() -> String {
-    let seconds = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    DateTime::from_secs(seconds as i64)
-        .fmt(Format::DateTime)
-        .unwrap_or_default()
+    let seconds = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    DateTime::from_secs(seconds as i64).fmt(Format::DateTime).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -18,8 +18,15 @@ log="$root/.local/moto-$port.log"
 
 "$moto" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
 moto_pid=$!
-stop_moto() { kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || true; }
-trap stop_moto EXIT INT TERM
+# The server's log is kept only when the command failed.
+stop_moto() {
+  local status=$?
+  kill "$moto_pid" 2>/dev/null || true
+  wait "$moto_pid" 2>/dev/null || true
+  if [[ $status -eq 0 ]]; then rm -f "$log"; else echo "with-moto: local AWS log kept in $log" >&2; fi
+}
+trap stop_moto EXIT
+trap 'exit 130' INT TERM
 
 for _ in $(seq 1 100); do
   if curl -fsS "$endpoint/moto-api/" -o /dev/null 2>/dev/null; then break; fi

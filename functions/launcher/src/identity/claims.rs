@@ -12,20 +12,16 @@ pub type Claims = serde_json::Map<String, Value>;
 /// Builds the principal from verified claims. A token without a subject or tenant is refused:
 /// a caller must never fall into a default tenant.
 pub fn principal_from_claims(claims: &Claims, names: &ClaimNames) -> Result<Principal> {
-    let subject = non_empty_string(claims.get("sub"))
+    let subject = claims
+        .get("sub")
+        .and_then(scalar_to_string)
         .ok_or_else(|| LauncherError::Unauthenticated("the token has no subject (sub) claim".into()))?;
-    let tenant = non_empty_string(claims.get(&names.tenant))
+    let tenant = claims
+        .get(&names.tenant)
+        .and_then(scalar_to_string)
         .ok_or_else(|| LauncherError::Unauthenticated(format!("the token has no tenant claim ({})", names.tenant)))?;
     let groups = claims.get(&names.groups).map(parse_list_claim).unwrap_or_default();
     Ok(Principal { subject, tenant, groups })
-}
-
-fn non_empty_string(value: Option<&Value>) -> Option<String> {
-    match value? {
-        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
 }
 
 /// Reads a list-valued claim in every form identity providers and API Gateway produce:

@@ -26,16 +26,24 @@ enum Keys {
 
 impl std::fmt::Debug for JwtVerifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let kind = match &self.keys {
-            Keys::Shared(_) => "hs256",
-            Keys::ByKeyId(keys) => return write!(f, "JwtVerifier(rs256, {} keys)", keys.len()),
-        };
-        write!(f, "JwtVerifier({kind})")
+        match &self.keys {
+            Keys::Shared(_) => f.write_str("JwtVerifier(hs256)"),
+            Keys::ByKeyId(keys) => write!(f, "JwtVerifier(rs256, {} keys)", keys.len()),
+        }
     }
 }
 
+/// A shorter HS256 secret can be brute-forced from one token.
+pub const MIN_HS256_SECRET_BYTES: usize = 32;
+
 impl JwtVerifier {
+    /// `audience` may list several, comma-separated (as the template's JwtAudience does).
     pub fn hs256(secret: &SecretString, issuer: &str, audience: &str) -> Result<Self> {
+        if secret.expose_secret().len() < MIN_HS256_SECRET_BYTES {
+            return Err(LauncherError::Internal(format!(
+                "configuration: LAUNCHER_JWT_HS256_SECRET must be at least {MIN_HS256_SECRET_BYTES} bytes"
+            )));
+        }
         let key = DecodingKey::from_secret(secret.expose_secret().as_bytes())
             .map_err(|_| LauncherError::Internal("configuration: the HS256 secret is not usable".into()))?;
         Ok(Self { keys: Keys::Shared(key), validation: validation(Algorithm::HS256, issuer, audience) })
@@ -61,9 +69,9 @@ impl JwtVerifier {
     pub fn verify_bearer(&self, authorization: Option<&str>) -> Result<Claims> {
         let header_value = authorization.ok_or_else(|| unauthenticated("no bearer token was sent"))?;
         let token = header_value
-            .strip_prefix("Bearer ")
-            .or_else(|| header_value.strip_prefix("bearer "))
-            .map(str::trim)
+            .split_once(' ')
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim())
             .filter(|t| !t.is_empty())
             .ok_or_else(|| unauthenticated("the Authorization header must be 'Bearer <token>'"))?;
         let header = decode_header(token)
@@ -98,7 +106,8 @@ fn validation(algorithm: Algorithm, issuer: &str, audience: &str) -> Validation 
     let mut v = Validation::new(algorithm);
     v.algorithms = vec![algorithm];
     v.set_issuer(&[issuer]);
-    v.set_audience(&[audience]);
+    let audiences: Vec<&str> = audience.split(',').map(str::trim).filter(|a| !a.is_empty()).collect();
+    v.set_audience(&audiences);
     v.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
     v.validate_nbf = true;
     v.leeway = LEEWAY_SECONDS;
@@ -107,4 +116,39 @@ fn validation(algorithm: Algorithm, issuer: &str, audience: &str) -> Validation 
 
 fn unauthenticated(reason: &str) -> LauncherError {
     LauncherError::Unauthenticated(reason.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use jsonwebtoken::{encode, EncodingKey, Header};
+    use serde_json::json;
+
+    use super::*;
+
+    const SECRET: &str = "unit-test-secret-of-at-least-32-bytes!";
+
+    fn token(aud: &str) -> String {
+        let exp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() + 60;
+        let claims = json!({"sub": "a", "iss": "https://idp", "aud": aud, "exp": exp});
+        encode(&Header::default(), &claims, &EncodingKey::from_secret(SECRET.as_bytes()).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn short_hs256_secrets_are_refused() {
+        let short = SecretString::from("too-short".to_owned());
+        assert!(JwtVerifier::hs256(&short, "https://idp", "x").is_err());
+    }
+
+    #[test]
+    fn any_listed_audience_and_any_scheme_case() {
+        let verifier = JwtVerifier::hs256(&SecretString::from(SECRET.to_owned()), "https://idp", "web, cli").unwrap();
+        for (aud, scheme, ok) in
+            [("web", "Bearer", true), ("cli", "bearer", true), ("cli", "BEARER", true), ("other", "Bearer", false)]
+        {
+            let header = format!("{scheme} {}", token(aud));
+            assert_eq!(verifier.verify_bearer(Some(&header)).is_ok(), ok, "{aud} {scheme}");
+        }
+        assert!(verifier.verify_bearer(Some(&format!("Basic {}", token("web")))).is_err());
+        assert_eq!(format!("{verifier:?}"), "JwtVerifier(hs256)");
+    }
 }

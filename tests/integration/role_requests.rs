@@ -6,19 +6,15 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use aws_config::{BehaviorVersion, Region};
-use aws_credential_types::Credentials;
 use aws_sdk_lambda::operation::list_functions::ListFunctionsOutput;
 use aws_sdk_lambda::types::FunctionConfiguration;
 use aws_sdk_sts::operation::assume_role::AssumeRoleOutput;
 use aws_sdk_sts::types::Credentials as StsCredentials;
-use aws_smithy_mocks::{mock, MockResponseInterceptor, Rule, RuleMode};
-use aws_smithy_runtime_api::client::interceptors::SharedInterceptor;
+use aws_smithy_mocks::{mock, Rule};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::http::StatusCode as SmithyStatus;
 use aws_smithy_types::body::SdkBody;
 use http::{Method, StatusCode};
-use launcher::aws::lambda::AwsLambdaAccounts;
 use launcher::AppState;
 use launcher_tests::*;
 use serde_json::json;
@@ -60,25 +56,8 @@ fn access_denied() -> HttpResponse {
 }
 
 async fn launcher_with(rules: &[&Rule]) -> (TestLauncher, Arc<AppState>) {
-    let sdk = aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new(REGION))
-        .credentials_provider(Credentials::for_tests())
-        .http_client(aws_smithy_mocks::create_mock_http_client())
-        .load()
-        .await;
-    let mut interceptor = MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny);
-    for rule in rules {
-        interceptor = interceptor.with_rule(rule);
-    }
-    let accounts = AwsLambdaAccounts::new(sdk).with_interceptor(SharedInterceptor::new(interceptor));
     let real = TestLauncher::start().await;
-    let state = Arc::new(AppState {
-        config: test_config(&real.table, &real.key_alias, hs256_auth()),
-        authenticator: launcher::app::Authenticator::Jwt(Box::new(
-            launcher::identity::jwt::JwtVerifier::hs256(&HS256_SECRET.to_owned().into(), ISSUER, AUDIENCE).unwrap(),
-        )),
-        launcher: real.state.launcher.with_accounts(Arc::new(accounts)),
-    });
+    let state = real.with_accounts(mocked_accounts(rules).await);
     (real, state)
 }
 

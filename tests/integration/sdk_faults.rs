@@ -5,13 +5,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::Credentials;
 use aws_sdk_lambda::operation::list_functions::ListFunctionsOutput;
 use aws_sdk_lambda::types::FunctionConfiguration;
-use aws_smithy_mocks::{mock, MockResponseInterceptor, Rule, RuleMode};
-use aws_smithy_runtime_api::client::interceptors::SharedInterceptor;
+use aws_smithy_mocks::{mock, Rule};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::http::StatusCode as SmithyStatus;
 use aws_smithy_types::body::SdkBody;
@@ -25,18 +23,7 @@ use launcher_tests::*;
 use serde_json::json;
 
 async fn accounts_with(rules: &[&Rule]) -> AwsLambdaAccounts {
-    let sdk = aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new(REGION))
-        .credentials_provider(Credentials::for_tests())
-        .http_client(aws_smithy_mocks::create_mock_http_client())
-        .retry_config(RetryConfig::standard().with_initial_backoff(Duration::from_millis(1)))
-        .load()
-        .await;
-    let mut interceptor = MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny);
-    for rule in rules {
-        interceptor = interceptor.with_rule(rule);
-    }
-    AwsLambdaAccounts::new(sdk).with_interceptor(SharedInterceptor::new(interceptor))
+    mocked_accounts(rules).await
 }
 
 fn creds() -> LiveCredentials {

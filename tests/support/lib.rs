@@ -248,6 +248,18 @@ impl TestLauncher {
         Self { state, table, key_alias, sdk }
     }
 
+    /// The same launcher (store, key, tokens) reaching AWS Lambda and STS through `accounts`,
+    /// e.g. an adapter whose SDK calls aws-smithy-mocks answers.
+    pub fn with_accounts(&self, accounts: launcher::aws::lambda::AwsLambdaAccounts) -> Arc<AppState> {
+        Arc::new(AppState {
+            config: test_config(&self.table, &self.key_alias, hs256_auth()),
+            authenticator: launcher::app::Authenticator::Jwt(Box::new(
+                launcher::identity::jwt::JwtVerifier::hs256(&HS256_SECRET.to_owned().into(), ISSUER, AUDIENCE).unwrap(),
+            )),
+            launcher: self.state.launcher.with_accounts(Arc::new(accounts)),
+        })
+    }
+
     pub fn router(&self) -> Router {
         router(self.state.clone(), Routes::All)
     }
@@ -327,4 +339,25 @@ pub fn token(subject: &str, tenant: &str, groups: &[&str]) -> String {
 
 pub fn admin_token(tenant: &str) -> String {
     token(&format!("admin@{tenant}"), tenant, &[ADMIN_GROUP])
+}
+
+/// An adapter for the linked accounts whose every AWS call is answered by `rules`
+/// (aws-smithy-mocks; nothing leaves the process). Reads retry fast.
+pub async fn mocked_accounts(rules: &[&aws_smithy_mocks::Rule]) -> launcher::aws::lambda::AwsLambdaAccounts {
+    let sdk = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(REGION))
+        .credentials_provider(Credentials::for_tests())
+        .http_client(aws_smithy_mocks::create_mock_http_client())
+        .retry_config(
+            aws_config::retry::RetryConfig::standard().with_initial_backoff(std::time::Duration::from_millis(1)),
+        )
+        .load()
+        .await;
+    let mut interceptor =
+        aws_smithy_mocks::MockResponseInterceptor::new().rule_mode(aws_smithy_mocks::RuleMode::MatchAny);
+    for rule in rules {
+        interceptor = interceptor.with_rule(rule);
+    }
+    launcher::aws::lambda::AwsLambdaAccounts::new(sdk)
+        .with_interceptor(aws_smithy_runtime_api::client::interceptors::SharedInterceptor::new(interceptor))
 }

@@ -31,6 +31,21 @@ impl DynamoStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         Self { client, table: table.into() }
     }
+
+    /// One item of a tenant's partition, read consistently.
+    async fn item(&self, tenant: &str, sort_key: AttributeValue) -> Result<Option<Item>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", tenant_key(tenant))
+            .key("sk", sort_key)
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| store_error("GetItem", &e))?;
+        Ok(out.item)
+    }
 }
 
 fn tenant_key(tenant: &str) -> AttributeValue {
@@ -182,17 +197,7 @@ impl ConnectionStore for DynamoStore {
     }
 
     async fn get(&self, tenant: &str, id: &str) -> Result<Option<Connection>> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", tenant_key(tenant))
-            .key("sk", connection_key(id))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| store_error("GetItem", &e))?;
-        out.item.as_ref().map(connection_from_item).transpose()
+        self.item(tenant, connection_key(id)).await?.as_ref().map(connection_from_item).transpose()
     }
 
     /// Rows this version cannot read (written by a newer one, or damaged) are skipped and
@@ -256,7 +261,14 @@ impl ConnectionStore for DynamoStore {
     }
 
     async fn get_link_token(&self, tenant: &str, hash: &str) -> Result<Option<LinkTokenRecord>> {
-        self.link_tokens_get(tenant, hash).await
+        let Some(item) = self.item(tenant, link_token_key(hash)).await? else { return Ok(None) };
+        Ok(Some(LinkTokenRecord {
+            tenant: tenant.to_owned(),
+            hash: hash.to_owned(),
+            connection_id: s(&item, "connection_id")?,
+            expires_at: n(&item, "expires_at")?,
+            created_by: s(&item, "created_by")?,
+        }))
     }
 
     async fn insert_consuming_token(&self, connection: &Connection, token: &LinkTokenRecord, now: u64) -> Result<()> {
@@ -322,43 +334,10 @@ impl ConnectionStore for DynamoStore {
     }
 }
 
-impl DynamoStore {
-    async fn link_tokens_get(&self, tenant: &str, hash: &str) -> Result<Option<LinkTokenRecord>> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", tenant_key(tenant))
-            .key("sk", link_token_key(hash))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| store_error("GetItem", &e))?;
-        let Some(item) = out.item else { return Ok(None) };
-        Ok(Some(LinkTokenRecord {
-            tenant: tenant.to_owned(),
-            hash: hash.to_owned(),
-            connection_id: s(&item, "connection_id")?,
-            expires_at: n(&item, "expires_at")?,
-            created_by: s(&item, "created_by")?,
-        }))
-    }
-}
-
 #[async_trait]
 impl RuleStore for DynamoStore {
     async fn get_rules(&self, tenant: &str) -> Result<RuleSet> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", tenant_key(tenant))
-            .key("sk", AttributeValue::S(RULES_KEY.into()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| store_error("GetItem", &e))?;
-        let Some(item) = out.item else {
+        let Some(item) = self.item(tenant, AttributeValue::S(RULES_KEY.into())).await? else {
             return Ok(RuleSet::default());
         };
         let mut rules: RuleSet = serde_json::from_str(&s(&item, "rules")?)

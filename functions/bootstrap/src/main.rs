@@ -1,1 +1,41 @@
-fn main() {}
+//! The `bootstrap` Lambda function: a CloudFormation custom resource (`Custom::LambdaLauncherLink`).
+//! All logic lives in the library (`bootstrap::Bootstrap`); this binds it to the Lambda runtime.
+// The runtime's service future wraps the handler's whole state machine (IAM, launcher, HTTP).
+#![recursion_limit = "256"]
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use lambda_runtime::{service_fn, Error, LambdaEvent};
+use serde_json::Value;
+use tokio::time::Instant;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    launcher::telemetry::init_json();
+    let sdk = aws_config::load_from_env().await;
+    let bootstrap = bootstrap::Bootstrap::new(&sdk).map_err(|e| {
+        tracing::error!(error = %e, "start-up failed");
+        e
+    })?;
+    let bootstrap = &bootstrap;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        let deadline = deadline(event.context.deadline);
+        bootstrap.handle(event.payload, deadline).await;
+        // Always a success for Lambda: the answer went to CloudFormation, and a Lambda retry of
+        // an answered request would only repeat it.
+        Ok::<Value, Error>(Value::Null)
+    }))
+    .await
+}
+
+/// The invocation's deadline (milliseconds since the epoch) as an `Instant`.
+fn deadline(deadline_ms: u64) -> Instant {
+    let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
+    let remaining = if deadline_ms > now_ms {
+        Duration::from_millis(deadline_ms - now_ms)
+    } else {
+        // No deadline given (local runs): the Lambda maximum.
+        Duration::from_secs(900)
+    };
+    Instant::now() + remaining
+}

@@ -63,6 +63,13 @@ struct State {
     linked: Option<LinkHandle>,
 }
 
+impl State {
+    /// The physical id so far: the generation, and the link once made.
+    fn physical_id(&self) -> Option<String> {
+        self.physical.as_ref().map(|p| PhysicalId { link: self.linked.clone(), ..p.clone() }.render())
+    }
+}
+
 impl Progress {
     fn snapshot(&self) -> State {
         self.0.lock().map(|s| s.clone()).unwrap_or_default()
@@ -220,7 +227,7 @@ impl Bootstrap {
             }
         }
         let physical_id = match (&state.physical, envelope.request_type.as_str()) {
-            (Some(physical), "Create") => Some(physical.render()),
+            (Some(_), "Create") => state.physical_id(),
             _ => None,
         };
         Failure { reason, physical_id }
@@ -308,7 +315,7 @@ impl Bootstrap {
                     ),
                 };
                 let physical_id = match envelope.request_type.as_str() {
-                    "Create" => state.physical.as_ref().map(PhysicalId::render),
+                    "Create" => state.physical_id(),
                     _ => None,
                 };
                 Err(Failure { reason: format!("{reason}.{note}"), physical_id })
@@ -403,7 +410,7 @@ impl Bootstrap {
             }
         };
         let state = progress.snapshot();
-        let physical = state.physical.as_ref().map(PhysicalId::render).unwrap_or_default();
+        let physical = state.physical_id().unwrap_or_default();
         if physical.len() > MAX_LEN {
             return Err(format!(
                 "the physical resource id would be {} characters, more than CloudFormation's {MAX_LEN}",

@@ -20,7 +20,7 @@ pub mod physical_id;
 pub mod properties;
 
 pub use event::{Envelope, Response, Status};
-pub use handler::{Bootstrap, Limits, Progress};
+pub use handler::{Bootstrap, Failure, Limits, Progress, Success};
 
 /// The launcher access policy, the one document in `policies/` (no second copy).
 pub const ACCESS_POLICY: &str = include_str!("../../../policies/launcher-access-policy.json");

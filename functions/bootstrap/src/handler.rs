@@ -117,7 +117,7 @@ impl Bootstrap {
             .map_err(|e| format!("HTTP client: {e}"))?;
         Ok(Self {
             sdk: sdk.clone(),
-            iam: Iam::new(aws_sdk_iam::Client::new(sdk)),
+            iam: Iam::new(aws_sdk_iam::Client::new(sdk), None),
             http,
             launcher: None,
             limits: Limits::default(),
@@ -127,6 +127,12 @@ impl Bootstrap {
     /// Links in-process through this launcher instead of one built from the environment.
     pub fn with_launcher(mut self, state: Arc<AppState>) -> Self {
         self.launcher = Some(state);
+        self
+    }
+
+    /// Gives every user this permissions boundary (a managed policy ARN).
+    pub fn with_permissions_boundary(mut self, policy_arn: Option<String>) -> Self {
+        self.iam = Iam::new(self.iam.client().clone(), policy_arn);
         self
     }
 

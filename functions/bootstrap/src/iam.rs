@@ -74,7 +74,7 @@ impl Generation {
     pub fn new(envelope: &Envelope, user: &str) -> Result<Self, String> {
         let (partition, account, stack_name) =
             stack_parts(&envelope.stack_id).ok_or("StackId is not a CloudFormation stack ARN")?;
-        let path = IAM_PATH.trim_matches('/');
+        let path = IAM_PATH.trim_matches('/'); // lambda-launcher/bootstrap
         Ok(Self {
             user: user.to_owned(),
             policy_name: user.to_owned(),
@@ -156,11 +156,13 @@ pub enum Ownership {
 #[derive(Clone)]
 pub struct Iam {
     client: aws_sdk_iam::Client,
+    permissions_boundary: Option<String>,
 }
 
 impl Iam {
-    pub fn new(client: aws_sdk_iam::Client) -> Self {
-        Self { client }
+    /// `permissions_boundary`: the managed policy ARN set as every new user's boundary.
+    pub fn new(client: aws_sdk_iam::Client, permissions_boundary: Option<String>) -> Self {
+        Self { client, permissions_boundary }
     }
 
     pub fn client(&self) -> &aws_sdk_iam::Client {
@@ -284,7 +286,15 @@ impl Iam {
 
     /// Creates the user, or finds ours.
     pub async fn ensure_user(&self, g: &Generation) -> Result<(), String> {
-        let created = self.client.create_user().user_name(&g.user).path(IAM_PATH).set_tags(Some(g.tags())).send().await;
+        let created = self
+            .client
+            .create_user()
+            .user_name(&g.user)
+            .path(IAM_PATH)
+            .set_permissions_boundary(self.permissions_boundary.clone())
+            .set_tags(Some(g.tags()))
+            .send()
+            .await;
         match created {
             Ok(_) => {
                 tracing::info!(user = %g.user, "user created");
@@ -438,7 +448,7 @@ mod tests {
         let long = user_name(&"x".repeat(63), &envelope("r1"));
         assert!(long.len() <= 64, "{long}");
         let g = Generation::new(&envelope("r1"), &a).unwrap();
-        assert_eq!(g.policy_arn, format!("arn:aws:iam::123456789012:policy/lambda-launcher/{a}"));
+        assert_eq!(g.policy_arn, format!("arn:aws:iam::123456789012:policy/lambda-launcher/bootstrap/{a}"));
         assert_eq!(g.stack_name, "my-stack");
         assert!(Generation::new(&Envelope::from_event(&json!({"ResponseURL": "x", "StackId": "nope"})).unwrap(), &a)
             .is_err());

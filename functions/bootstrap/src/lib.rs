@@ -26,7 +26,13 @@ pub use handler::{Bootstrap, Failure, Limits, Progress, Success};
 pub const ACCESS_POLICY: &str = include_str!("../../../policies/launcher-access-policy.json");
 
 /// IAM path of every user and policy the bootstrap creates; its execution role is scoped to it.
-pub const IAM_PATH: &str = "/lambda-launcher/";
+/// A path of its own: the other templates' policies live under `/lambda-launcher/`, and the
+/// bootstrap role must not be able to rewrite them.
+pub const IAM_PATH: &str = "/lambda-launcher/bootstrap/";
+
+/// Environment variable naming the permissions boundary (a managed policy ARN) every user the
+/// bootstrap creates gets; `infra/bootstrap-user.yaml` sets it and its role requires it.
+pub const BOUNDARY_ENV: &str = "BOOTSTRAP_PERMISSIONS_BOUNDARY";
 
 /// Replaces every occurrence of each (non-empty) secret in `text`: the last guard before a
 /// message from elsewhere (an HTTP problem detail, an SDK error) becomes a Reason or a log line.

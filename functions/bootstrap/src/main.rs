@@ -13,10 +13,13 @@ use tokio::time::Instant;
 async fn main() -> Result<(), Error> {
     launcher::telemetry::init_json();
     let sdk = aws_config::load_from_env().await;
-    let bootstrap = bootstrap::Bootstrap::new(&sdk).map_err(|e| {
-        tracing::error!(error = %e, "start-up failed");
-        e
-    })?;
+    let boundary = std::env::var(bootstrap::BOUNDARY_ENV).ok().filter(|arn| !arn.trim().is_empty());
+    let bootstrap = bootstrap::Bootstrap::new(&sdk)
+        .map_err(|e| {
+            tracing::error!(error = %e, "start-up failed");
+            e
+        })?
+        .with_permissions_boundary(boundary);
     let bootstrap = &bootstrap;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         let deadline = deadline(event.context.deadline);

@@ -95,7 +95,7 @@ async fn create_update_delete_and_delete_again() {
     assert!(s.iam.user_exists(&user).await);
     let file: Value = serde_json::from_str(POLICY_FILE).unwrap();
     assert_eq!(s.iam.policy_document(&policy).await, Some(file.clone()));
-    assert_eq!(s.iam.attached(&user).await, [policy.clone()]);
+    assert_eq!(s.iam.attached(&user).await, vec![policy.clone()]);
     let keys = s.iam.keys(&user).await;
     assert_eq!(keys.len(), 1, "exactly one access key");
     let linked = connections(&s.launcher.state, &s.tenant).await;
@@ -245,7 +245,7 @@ async fn a_policy_name_collision_fails_cleanly_and_touches_nothing_foreign() {
         .0
         .create_policy()
         .policy_name(&name)
-        .path("/lambda-launcher/")
+        .path(bootstrap::IAM_PATH)
         .policy_document(
             r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#,
         )
@@ -290,6 +290,33 @@ async fn a_retried_create_reuses_its_generation_without_duplicates() {
     assert_eq!(s.iam.leftovers(&s.prefix()).await.len(), 2, "one user, one policy");
 
     let physical = second["PhysicalResourceId"].as_str().unwrap().to_owned();
+    let deleted = s.request("Delete", Some(&physical), s.properties(&["us-east-1"]), None).await;
+    assert_eq!(deleted["Status"], "SUCCESS", "{deleted}");
+    assert!(s.iam.leftovers(&s.prefix()).await.is_empty());
+}
+
+#[tokio::test]
+async fn every_user_gets_the_permissions_boundary() {
+    // Moto keeps no permissions boundary, so the request itself is checked.
+    let mut s = setup().await;
+    let proxy = RecordingProxy::start().await;
+    let boundary = format!("arn:aws:iam::{ACCOUNT}:policy/lambda-launcher/boundary/cap");
+    s.bootstrap = Bootstrap::new(&proxy.sdk().await)
+        .unwrap()
+        .with_launcher(Arc::clone(&s.launcher.state))
+        .with_limits(fast_limits())
+        .with_permissions_boundary(Some(boundary.clone()));
+    let created = s.request("Create", None, s.properties(&["us-east-1"]), None).await;
+    assert_eq!(created["Status"], "SUCCESS", "{created}");
+    let create_user: Vec<String> =
+        proxy.requests().into_iter().map(|(_, body)| body).filter(|body| body.contains("Action=CreateUser")).collect();
+    assert_eq!(create_user.len(), 1);
+    let encoded = boundary.replace(':', "%3A").replace('/', "%2F");
+    assert!(create_user[0].contains(&format!("PermissionsBoundary={encoded}")), "{}", create_user[0]);
+    let secret = stored_secret(&s.launcher, &s.tenant, &s.connection).await;
+    assert!(proxy.requests().iter().all(|(_, body)| !body.contains(&secret)));
+
+    let physical = created["PhysicalResourceId"].as_str().unwrap().to_owned();
     let deleted = s.request("Delete", Some(&physical), s.properties(&["us-east-1"]), None).await;
     assert_eq!(deleted["Status"], "SUCCESS", "{deleted}");
     assert!(s.iam.leftovers(&s.prefix()).await.is_empty());

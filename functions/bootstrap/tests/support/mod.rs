@@ -174,7 +174,7 @@ impl IamView {
     pub async fn user_exists(&self, user: &str) -> bool {
         match self.0.get_user().user_name(user).send().await {
             Ok(out) => {
-                assert_eq!(out.user().unwrap().path(), "/lambda-launcher/");
+                assert_eq!(out.user().unwrap().path(), bootstrap::IAM_PATH);
                 true
             }
             Err(e) if e.as_service_error().is_some_and(|e| e.is_no_such_entity_exception()) => false,
@@ -399,4 +399,63 @@ pub async fn stored_secret(launcher: &TestLauncher, tenant: &str, connection_id:
     let secret = secret.expose_secret().to_owned();
     assert!(secret.len() >= 16);
     secret
+}
+
+/// A pass-through proxy in front of moto that records every request (method, URI, body), to
+/// check what the bootstrap sends to AWS where moto does not keep it.
+pub struct RecordingProxy {
+    pub url: String,
+    requests: Arc<Mutex<Vec<(String, String)>>>,
+}
+
+impl RecordingProxy {
+    pub async fn start() -> Self {
+        let requests: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+        let store = requests.clone();
+        let target = launcher_tests::moto_endpoint();
+        let client = reqwest::Client::new();
+        let app = Router::new().fallback(move |request: Request| {
+            let (store, target, client) = (store.clone(), target.clone(), client.clone());
+            async move {
+                let (parts, body) = request.into_parts();
+                let bytes = axum::body::to_bytes(body, 16 << 20).await.unwrap();
+                let uri = parts.uri.path_and_query().unwrap().to_string();
+                store.lock().unwrap().push((uri.clone(), String::from_utf8_lossy(&bytes).into_owned()));
+                let mut forward = client.request(parts.method, format!("{target}{uri}"));
+                for (name, value) in &parts.headers {
+                    if name != "host" && name != "content-length" {
+                        forward = forward.header(name, value);
+                    }
+                }
+                let answer = forward.body(bytes).send().await.unwrap();
+                let status = answer.status();
+                let headers = answer.headers().clone();
+                let body = answer.bytes().await.unwrap();
+                let mut response = Response::new(Body::from(body));
+                *response.status_mut() = status;
+                for (name, value) in &headers {
+                    if name != "content-length" && name != "transfer-encoding" {
+                        response.headers_mut().insert(name, value.clone());
+                    }
+                }
+                response
+            }
+        });
+        Self { url: serve(app).await, requests }
+    }
+
+    /// An SDK configuration for the launcher's account that goes through the proxy.
+    pub async fn sdk(&self) -> SdkConfig {
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .endpoint_url(&self.url)
+            .region(aws_config::Region::new(REGION))
+            .credentials_provider(Credentials::new("launcher-local", "launcher-local", None, None, "test"))
+            .load()
+            .await
+    }
+
+    /// (URI, body) of every request so far.
+    pub fn requests(&self) -> Vec<(String, String)> {
+        self.requests.lock().unwrap().clone()
+    }
 }

@@ -14,6 +14,29 @@ use sha2::{Digest, Sha256};
 use crate::event::Envelope;
 use crate::{ACCESS_POLICY, IAM_PATH};
 
+/// Every IAM action the handler calls; `infra/bootstrap-user.yaml` grants exactly these (a test
+/// compares them).
+pub const ACTIONS: &[&str] = &[
+    "iam:AttachUserPolicy",
+    "iam:CreateAccessKey",
+    "iam:CreatePolicy",
+    "iam:CreatePolicyVersion",
+    "iam:CreateUser",
+    "iam:DeleteAccessKey",
+    "iam:DeletePolicy",
+    "iam:DeletePolicyVersion",
+    "iam:DeleteUser",
+    "iam:DetachUserPolicy",
+    "iam:GetPolicy",
+    "iam:GetPolicyVersion",
+    "iam:GetUser",
+    "iam:ListAccessKeys",
+    "iam:ListPolicyTags",
+    "iam:ListPolicyVersions",
+    "iam:TagPolicy",
+    "iam:TagUser",
+];
+
 pub const OWNER_TAG: &str = "lambda-launcher:owner";
 const STACK_TAG: &str = "lambda-launcher:stack";
 const RESOURCE_TAG: &str = "lambda-launcher:resource";

@@ -409,12 +409,12 @@ impl Bootstrap {
                 let connection_id = linked.connection["id"].as_str().unwrap_or("").to_owned();
                 data.insert("AccessKeyId".into(), json!(key_id));
                 data.insert("ConnectionId".into(), json!(connection_id));
-                if let Some(account) = linked.connection["account_id"].as_str() {
-                    data.insert("AccountId".into(), json!(account));
-                }
+                data.insert("AccountId".into(), json!(linked.connection["account_id"].as_str().unwrap_or("")));
                 connection_id
             }
         };
+        let account_id = data.get("AccountId").and_then(Value::as_str).unwrap_or("").to_owned();
+        self.iam.tag_link(g, &linked, &account_id).await?;
         let state = progress.snapshot();
         let physical = state.physical_id().unwrap_or_default();
         if physical.len() > MAX_LEN {
@@ -470,6 +470,12 @@ impl Bootstrap {
         self.iam.attach(&g).await?;
         let mut data = base_data(&g);
         let keys = self.iam.access_keys(&g.user).await?.unwrap_or_default();
+        // The same Data as the Create answered (CloudFormation replaces the attributes with it).
+        let tags = self.iam.user_tags(&g.user).await?;
+        let tag = |key: &str| tags.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()).unwrap_or_default();
+        data.insert("AccessKeyId".into(), json!(keys.first().cloned().unwrap_or_default()));
+        data.insert("ConnectionId".into(), json!(tag(iam::CONNECTION_TAG)));
+        data.insert("AccountId".into(), json!(tag(iam::ACCOUNT_TAG)));
         let mut reason = format!("IAM user {} is up to date", g.user);
         match &props.target {
             Target::InProcess { tenant, connection_id } => {
@@ -504,17 +510,14 @@ impl Bootstrap {
                             .with_retries(work_by, &attempt)
                             .await
                             .map_err(|e| Failure::from(e.message().to_owned()))?;
+                        self.iam.tag_link(&g, connection_id, &view.account_id).await?;
                         data.insert("AccessKeyId".into(), json!(key_id));
                         data.insert("AccountId".into(), json!(view.account_id));
                         reason = format!("IAM user {} linked again as connection {connection_id}", g.user);
                     }
                 }
             }
-            Target::Https { .. } => {
-                if let Some(key) = keys.first() {
-                    data.insert("AccessKeyId".into(), json!(key));
-                }
-            }
+            Target::Https { .. } => {}
         }
         Ok(Success { physical_id: envelope.fallback_physical_id(), reason, data })
     }

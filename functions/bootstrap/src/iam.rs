@@ -40,6 +40,10 @@ pub const ACTIONS: &[&str] = &[
 pub const OWNER_TAG: &str = "lambda-launcher:owner";
 const STACK_TAG: &str = "lambda-launcher:stack";
 const RESOURCE_TAG: &str = "lambda-launcher:resource";
+/// Set on the user once linked: a later Update that keeps the link answers the same `Data`
+/// (CloudFormation replaces the attributes with every answer) without asking the launcher.
+pub const CONNECTION_TAG: &str = "lambda-launcher:connection-id";
+pub const ACCOUNT_TAG: &str = "lambda-launcher:account-id";
 const USER_PREFIX: &str = "lambda-launcher-";
 const MAX_SLUG: usize = 32;
 
@@ -332,6 +336,38 @@ impl Iam {
                 )),
             },
             Err(e) => Err(iam_error("CreateUser", &e).to_string()),
+        }
+    }
+
+    /// Records what the user is linked as (tags; identifiers only).
+    pub async fn tag_link(&self, g: &Generation, connection_id: &str, account_id: &str) -> Result<(), String> {
+        let tags = [(CONNECTION_TAG, connection_id), (ACCOUNT_TAG, account_id)]
+            .into_iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| Tag::builder().key(k).value(v).build().expect("key and value are set"))
+            .collect::<Vec<_>>();
+        if tags.is_empty() {
+            return Ok(());
+        }
+        self.client
+            .tag_user()
+            .user_name(&g.user)
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .map_err(|e| iam_error("TagUser", &e).to_string())?;
+        Ok(())
+    }
+
+    /// The user's tags (empty if there is no such user).
+    pub async fn user_tags(&self, user: &str) -> Result<Vec<(String, String)>, String> {
+        match self.client.get_user().user_name(user).send().await {
+            Ok(out) => Ok(out
+                .user()
+                .map(|u| u.tags().iter().map(|t| (t.key().to_owned(), t.value().to_owned())).collect())
+                .unwrap_or_default()),
+            Err(e) if is(&e, "NoSuchEntity") => Ok(Vec::new()),
+            Err(e) => Err(iam_error("GetUser", &e).to_string()),
         }
     }
 

@@ -178,6 +178,10 @@ async fn a_used_token_fails_the_update_and_keeps_the_link() {
     let rollback = s.request("Update", Some(&physical), s.properties(&token, &["us-east-1"])).await;
     assert_eq!(rollback["Status"], "SUCCESS", "{rollback}");
     assert_eq!(rollback["PhysicalResourceId"], json!(physical));
+    assert_eq!(rollback["Data"], created["Data"], "the same attributes as the Create");
+    for key in ["UserName", "UserArn", "PolicyArn", "AccessKeyId", "ConnectionId", "AccountId"] {
+        assert!(!created["Data"][key].as_str().unwrap_or("").is_empty(), "{key}: {created}");
+    }
     assert_eq!(s.iam.keys(&user_of(&created)).await, keys);
 
     let deleted = s.request("Delete", Some(&physical), s.properties(&token, &["us-east-1"])).await;

@@ -187,7 +187,7 @@ async fn an_update_that_keeps_the_link_keeps_everything_and_relinks_a_lost_link(
     assert_eq!(updated["Status"], "SUCCESS", "{updated}");
     assert_eq!(updated["PhysicalResourceId"], json!(physical));
     assert_eq!(s.iam.keys(&user).await, keys);
-    assert_eq!(updated["Data"]["AccessKeyId"], json!(keys[0]));
+    assert_eq!(updated["Data"], created["Data"], "the same attributes as the Create");
 
     // The link was lost (say a rolled-back Update unlinked it): the same Update links a new key
     // of the same user, under the same physical id.
@@ -200,6 +200,8 @@ async fn an_update_that_keeps_the_link_keeps_everything_and_relinks_a_lost_link(
     assert_ne!(new_keys, keys);
     let linked = connections(&s.launcher.state, &s.tenant).await;
     assert_eq!(linked[0]["access_key_id"], json!(new_keys[0]));
+    assert_eq!(relinked["Data"]["AccessKeyId"], json!(new_keys[0]));
+    assert_eq!(relinked["Data"]["AccountId"], created["Data"]["AccountId"]);
 
     let deleted = s.request("Delete", Some(&physical), props, None).await;
     assert_eq!(deleted["Status"], "SUCCESS", "{deleted}");

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: the main job end to end against the local AWS that scripts/with-moto.sh started.
-# Provision the launcher, create two sample customer accounts, link one by access key and one by
-# cross-account role, start the local server, then show what a tenant admin and a narrower
+# Provision the launcher, create three sample customer accounts, link one by access key, one by
+# cross-account role and one by the bootstrap custom resource, start the local server, then show what a tenant admin and a narrower
 # operator can list, get and run, and that another tenant sees nothing. Stops what it started.
 set -euo pipefail
 
@@ -91,7 +91,34 @@ echo "(the customer deploys infra/cross-account-role.yaml with these parameters;
 role_arn=$("$root/.venv/bin/python" "$root/scripts/demo_seed.py" role "$external_id")
 api alice POST /connections "{\"kind\":\"role\",\"id\":\"analytics\",\"role_arn\":\"$role_arn\",\"regions\":[\"us-east-1\"]}"; expect 201
 
-bold "7. alice writes the rules: ops may run report-* anywhere and see billing-close"
+bold "7. alice links account 410987654321 by bootstrap: a one-time link token, then the custom resource in that account"
+api alice POST /connections/link-tokens '{"connection_id":"ops-account","ttl_seconds":900}'; expect 201
+link_token=$(field '["token"]' <"$state/body")
+echo "(the customer deploys infra/bootstrap-user.yaml with LauncherUrl and this LinkToken; here its function runs one"
+echo " CloudFormation Create event locally, with credentials acting in 410987654321, answering a stand-in ResponseURL)"
+coproc CATCHER { python3 "$root/scripts/catch_response.py" "$state/cfn-answer.json"; }
+read -r answer_port <&"${CATCHER[0]}"
+python3 - "$state/event.json" "$base" "$link_token" "$answer_port" <<'PY'
+import json, sys
+path, base, token, port = sys.argv[1:]
+json.dump({"RequestType": "Create", "ResponseURL": f"http://127.0.0.1:{port}/answer",
+           "StackId": "arn:aws:cloudformation:us-east-1:410987654321:stack/launcher-link/1",
+           "RequestId": "demo-1", "LogicalResourceId": "LauncherLink", "ResourceType": "Custom::LambdaLauncherLink",
+           "ResourceProperties": {"ServiceToken": "arn:aws:lambda:us-east-1:410987654321:function:bootstrap",
+                                  "LauncherUrl": base, "LinkToken": token, "Regions": ["us-east-1"],
+                                  "Name": "Ops account"}}, open(path, "w"))
+PY
+(
+  eval "$("$root/.venv/bin/python" "$root/scripts/demo_seed.py" bootstrap-account)"
+  "$root/target/debug/bootstrap" --local-event "$state/event.json" >"$state/bootstrap.log" 2>&1
+)
+wait "$CATCHER_PID" 2>/dev/null || true
+echo "CloudFormation received:"
+pretty <"$state/cfn-answer.json" | sed 's/^/  /'
+[[ "$(field '["Status"]' <"$state/cfn-answer.json")" == SUCCESS ]] || { cat "$state/bootstrap.log"; exit 1; }
+api alice GET /connections/ops-account; expect 200
+
+bold "8. alice writes the rules: ops may run report-* anywhere and see billing-close"
 rules='{"grants":[{"groups":["ops"],"functions":["report-*"],"actions":["invoke"]},{"groups":["ops"],"functions":["billing-close"],"actions":["view"]}]}'
 printf '\n$ curl -X PUT %s/rules -H "Authorization: Bearer $ALICE_TOKEN" -H '"'"'If-Match: "0"'"'"' -d '"'"'%s'"'"'\n' "$base" "$rules"
 status=$(curl -sS -o "$state/body" -w '%{http_code}' -X PUT -H "Authorization: Bearer $token_alice" -H 'If-Match: "0"' \
@@ -99,7 +126,7 @@ status=$(curl -sS -o "$state/body" -w '%{http_code}' -X PUT -H "Authorization: B
 echo "HTTP $status (ETag \"1\")"
 [[ "$status" == 200 ]] || { cat "$state/body"; exit 1; }
 
-bold "8. alice (tenant admin) sees everything in both accounts and runs it"
+bold "9. alice (tenant admin) sees everything in all three accounts and runs it"
 api alice GET /functions; expect 200
 api alice GET /functions/prod/us-east-1/hello-world; expect 200
 echo "(moto's Lambda runs no code: its functions echo their input unless a result is queued; we queue one as the function's answer)"
@@ -110,7 +137,7 @@ api alice POST '/functions/prod/us-east-1/hello-world/invoke' '{"name": "alice"}
 api alice POST '/functions/prod/eu-west-1/eu-cleanup/invoke?mode=async' '{"older_than_days": 30}'; expect 202
 api alice POST '/functions/analytics/us-east-1/cache-flush/invoke' '{"paths": ["/*"]}'; expect 200
 
-bold "9. olivia (operator) sees only what the rules grant, in both accounts"
+bold "10. olivia (operator) sees only what the rules grant, in every account"
 api olivia GET /functions; expect 200
 api olivia POST '/functions/prod/us-east-1/report-daily/invoke' '{"date": "2026-12-03"}'; expect 200
 api olivia POST '/functions/analytics/us-east-1/report-monthly/invoke' '{"month": "2026-11"}'; expect 200
@@ -120,14 +147,20 @@ printf '\n(db-migrate exists, but olivia may not see it: the answer is the one a
 api olivia POST '/functions/prod/us-east-1/db-migrate/invoke' '{}'; expect 404
 api olivia GET /connections; expect 403
 
-bold "10. mallory, admin of another tenant, cannot reach acme's accounts"
+bold "11. mallory, admin of another tenant, cannot reach acme's accounts"
 api mallory GET /functions; expect 200
 api mallory GET /functions/prod/us-east-1/hello-world; expect 404
 
-bold "11. The secret access key is nowhere in the server log"
+bold "12. No secret in the server log, the bootstrap log or the CloudFormation answer"
 secret=$(field '["secret_access_key"]' <"$state/account.json")
 if grep -qF "$secret" "$state/server.log"; then echo "demo: the secret leaked into the log" >&2; exit 1; fi
-echo "checked $(wc -l <"$state/server.log") log lines: no secret"
+if grep -qiE 'secret_access_key|"SecretAccessKey"' "$state/cfn-answer.json" "$state/bootstrap.log"; then
+  echo "demo: the bootstrap secret leaked" >&2; exit 1
+fi
+if grep -qF "$link_token" "$state/bootstrap.log" "$state/cfn-answer.json" "$state/server.log"; then
+  echo "demo: the link token leaked" >&2; exit 1
+fi
+echo "checked $(cat "$state/server.log" "$state/bootstrap.log" | wc -l) log lines and the answer: no secret, no link token"
 
 bold "Demo complete. Stopping the local server and the local AWS."
 cleanup

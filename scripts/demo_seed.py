@@ -5,6 +5,8 @@ with the .venv Python.
                                    prints the access key the account admin hands to the launcher
   demo_seed.py role EXTERNAL_ID    account 310987654321 with two functions and the role that
                                    infra/cross-account-role.yaml creates; prints the role ARN
+  demo_seed.py bootstrap-account   account 410987654321 with one function; prints shell exports of
+                                   credentials acting in it (what the bootstrap function runs with)
 
 Moto routes calls made with an assumed role's credentials to the role's account, so assuming a
 role in another account id gives us a separate AWS account to fill with functions.
@@ -22,6 +24,10 @@ ACCOUNT = "210987654321"
 ROLE_ACCOUNT = "310987654321"
 LAUNCHER_ACCOUNT = "123456789012"
 ENDPOINT = os.environ["AWS_ENDPOINT_URL"]
+BOOTSTRAP_ACCOUNT = "410987654321"
+BOOTSTRAP_FUNCTIONS = [
+    ("us-east-1", "report-quarterly", "Builds the quarterly report (in the bootstrapped account)", {"team": "ops"}),
+]
 ROLE_FUNCTIONS = [
     ("us-east-1", "report-monthly", "Builds the monthly report (in the role-linked account)", {"team": "ops"}),
     ("us-east-1", "cache-flush", "Flushes the CDN cache", {"team": "platform"}),
@@ -103,9 +109,20 @@ def role_account(external_id):
     print(role["Role"]["Arn"])
 
 
+def bootstrap_account():
+    admin = account_admin(BOOTSTRAP_ACCOUNT)
+    create_functions(admin, BOOTSTRAP_FUNCTIONS)
+    for name, value in (("AWS_ACCESS_KEY_ID", admin["aws_access_key_id"]),
+                        ("AWS_SECRET_ACCESS_KEY", admin["aws_secret_access_key"]),
+                        ("AWS_SESSION_TOKEN", admin["aws_session_token"])):
+        print(f"export {name}={value}")
+
+
 def main():
     if sys.argv[1:2] == ["role"]:
         role_account(sys.argv[2])
+    elif sys.argv[1:2] == ["bootstrap-account"]:
+        bootstrap_account()
     else:
         access_key_account()
 

@@ -13,6 +13,14 @@ use tokio::time::Instant;
 async fn main() -> Result<(), Error> {
     launcher::telemetry::init_json();
     let sdk = aws_config::load_from_env().await;
+    // `bootstrap --local-event FILE`: handle one custom-resource event outside Lambda (the demo
+    // and local trials); the answer still goes to the event's ResponseURL.
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let local_event = match args.as_slice() {
+        [flag, path] if flag == "--local-event" => Some(std::fs::read_to_string(path)?),
+        [] => None,
+        _ => return Err("usage: bootstrap [--local-event FILE]".into()),
+    };
     let boundary = std::env::var(bootstrap::BOUNDARY_ENV).ok().filter(|arn| !arn.trim().is_empty());
     let bootstrap = bootstrap::Bootstrap::new(&sdk)
         .map_err(|e| {
@@ -21,6 +29,10 @@ async fn main() -> Result<(), Error> {
         })?
         .with_permissions_boundary(boundary);
     let bootstrap = &bootstrap;
+    if let Some(event) = local_event {
+        bootstrap.handle(serde_json::from_str(&event)?, Instant::now() + Duration::from_secs(300)).await;
+        return Ok(());
+    }
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         let deadline = deadline(event.context.deadline);
         bootstrap.handle(event.payload, deadline).await;

@@ -2,6 +2,7 @@
 //! through the Lambda entry, SDK-level fault tests and template checks. Run with `make test`.
 
 mod access;
+mod audit;
 mod auth;
 mod flow;
 mod handlers;

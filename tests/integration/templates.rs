@@ -170,6 +170,7 @@ async fn template_routes_match_each_functions_router() {
         ("DELETE", "/connections/{id}"),
         ("GET", "/rules"),
         ("PUT", "/rules"),
+        ("GET", "/audit"),
     ]
     .into_iter()
     .map(|(m, p)| (m.to_owned(), p.to_owned()))

@@ -209,6 +209,7 @@ pub fn test_config(table: &str, key_alias: &str, auth: AuthMode) -> Config {
         auth,
         // Unset: the launcher asks STS, as it does when deployed without the variable.
         account_id: None,
+        audit_retention_days: launcher::config::DEFAULT_AUDIT_RETENTION_DAYS,
     }
 }
 

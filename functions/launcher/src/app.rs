@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use aws_config::SdkConfig;
 
+use crate::aws::audit::DynamoAudit;
 use crate::aws::dynamo::DynamoStore;
 use crate::aws::kms::KmsCipher;
 use crate::aws::lambda::AwsLambdaAccounts;
@@ -57,6 +58,7 @@ impl AppState {
             store,
             Arc::new(KmsCipher::new(aws_sdk_kms::Client::new(sdk), &config.kms_key_id)),
             Arc::new(AwsLambdaAccounts::new(sdk.clone()).with_launcher_account(config.account_id.clone())),
+            Arc::new(DynamoAudit::new(aws_sdk_dynamodb::Client::new(sdk), &config.table, config.audit_retention_days)),
             config.admin_group.clone(),
         );
         Ok(Arc::new(Self { config, launcher, authenticator }))

@@ -11,7 +11,8 @@ pub const SYNC_PAYLOAD_LIMIT: usize = 6 * 1024 * 1024;
 pub const ASYNC_PAYLOAD_LIMIT: usize = 1024 * 1024;
 /// Lambda returns at most the last 4 KB of the log with `LogType=Tail`.
 pub const LOG_TAIL_LIMIT: usize = 4 * 1024;
-/// Largest page of `GET /functions`.
+pub const DEFAULT_AUDIT_RETENTION_DAYS: u64 = 90;
+/// Largest page of `GET /functions` and `GET /audit`.
 pub const MAX_PAGE_SIZE: usize = 200;
 pub const DEFAULT_PAGE_SIZE: usize = 50;
 /// Largest body of the admin routes (links, rules): far above any valid one.
@@ -60,6 +61,8 @@ pub struct Config {
     pub auth: AuthMode,
     /// The launcher's own AWS account (template.yaml sets it); looked up with STS when unset.
     pub account_id: Option<String>,
+    /// How long audit records are kept (DynamoDB TTL).
+    pub audit_retention_days: u64,
 }
 
 impl Config {
@@ -82,6 +85,14 @@ impl Config {
             admin_group: optional("LAUNCHER_ADMIN_GROUP").unwrap_or_else(|| "launcher-admins".into()),
             auth,
             account_id: optional("LAUNCHER_ACCOUNT_ID"),
+            audit_retention_days: match optional("LAUNCHER_AUDIT_RETENTION_DAYS") {
+                None => DEFAULT_AUDIT_RETENTION_DAYS,
+                Some(days) => days
+                    .parse()
+                    .ok()
+                    .filter(|d| (1..=3650).contains(d))
+                    .ok_or_else(|| config_error("LAUNCHER_AUDIT_RETENTION_DAYS must be 1-3650"))?,
+            },
         })
     }
 }

@@ -57,6 +57,7 @@ error_codes! {
     LambdaRejected => ("lambda_rejected", 502, "AWS Lambda rejected the request"),
     LambdaUnavailable => ("lambda_unavailable", 502, "AWS Lambda is unavailable"),
     StoreUnavailable => ("store_unavailable", 503, "Storage is unavailable"),
+    AuditUnavailable => ("audit_unavailable", 503, "The audit trail is unavailable"),
     SecretUnavailable => ("secret_unavailable", 503, "Secret could not be decrypted"),
     Internal => ("internal", 500, "Internal error"),
 }
@@ -121,6 +122,8 @@ pub enum LauncherError {
     LambdaUnavailable(String),
     #[error("the launcher's store failed: {0}")]
     StoreUnavailable(String),
+    #[error("the invocation was not run: its audit record could not be written ({0})")]
+    AuditUnavailable(String),
     #[error("the linked secret could not be decrypted ({0})")]
     SecretUnavailable(String),
     #[error("{0}")]
@@ -156,6 +159,7 @@ impl LauncherError {
             Self::LambdaRejected(_) => C::LambdaRejected,
             Self::LambdaUnavailable(_) => C::LambdaUnavailable,
             Self::StoreUnavailable(_) => C::StoreUnavailable,
+            Self::AuditUnavailable(_) => C::AuditUnavailable,
             Self::SecretUnavailable(_) => C::SecretUnavailable,
             Self::Internal(_) => C::Internal,
         }
@@ -171,6 +175,9 @@ impl LauncherError {
         match self {
             Self::Internal(_) => "the launcher hit an internal error".to_owned(),
             Self::StoreUnavailable(_) => "the launcher's store is unavailable; try again shortly".to_owned(),
+            Self::AuditUnavailable(_) => {
+                "the invocation was not run: its audit record could not be written; try again shortly".to_owned()
+            }
             other => other.to_string(),
         }
     }

@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use secrecy::SecretString;
 use std::collections::BTreeMap;
 
+use crate::domain::audit::{AuditQuery, AuditRecord};
 use crate::domain::connection::{Connection, LiveCredentials};
 use crate::domain::function::{InvokeMode, InvokeOutcome};
 use crate::domain::link_token::LinkTokenRecord;
@@ -38,6 +39,15 @@ pub trait RuleStore: Send + Sync {
     async fn get_rules(&self, tenant: &str) -> Result<RuleSet>;
     /// Replaces the rules if the stored version is still `expected_version`; returns the new set.
     async fn put_rules(&self, tenant: &str, rules: &RuleSet, expected_version: u64) -> Result<RuleSet>;
+}
+
+/// The audit trail, per tenant, kept `retention` long.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    /// Writes (or overwrites, for the same id and time) one record.
+    async fn record(&self, record: &AuditRecord) -> Result<()>;
+    /// Records newest first, filtered; and the cursor of the next page.
+    async fn query(&self, tenant: &str, query: &AuditQuery) -> Result<(Vec<AuditRecord>, Option<String>)>;
 }
 
 /// Encrypts linked secrets, bound to (tenant, connection).

@@ -1,5 +1,6 @@
 //! Port implementations on the AWS SDK for Rust.
 
+pub mod audit;
 pub mod dynamo;
 pub mod kms;
 pub mod lambda;

@@ -1,5 +1,6 @@
 //! Plain domain types and decisions: no I/O, no AWS or HTTP types.
 
+pub mod audit;
 pub mod connection;
 pub mod function;
 pub mod link_token;

@@ -17,11 +17,12 @@ use super::body::{bytes_body, json_body};
 use super::problem::problem;
 use crate::app::AppState;
 use crate::config::RESPONSE_LIMIT;
+use crate::domain::audit::AuditQuery;
 use crate::domain::function::{FunctionRef, InvokeMode, InvokeOutcome};
 use crate::domain::rules::RuleSet;
 use crate::error::{ErrorCode, LauncherError, Result};
 use crate::identity::Principal;
-use crate::service::{IssueLinkToken, LinkRequest, RoleSetupRequest, TokenLinkRequest};
+use crate::service::{parse_time_ms, IssueLinkToken, LinkRequest, RoleSetupRequest, TokenLinkRequest};
 
 type AppStateRef = State<Arc<AppState>>;
 type Body = std::result::Result<Bytes, BytesRejection>;
@@ -284,4 +285,33 @@ pub async fn link_with_token(State(state): AppStateRef, headers: HeaderMap, body
 pub async fn unlink_with_token(State(state): AppStateRef, headers: HeaderMap) -> Result<Response> {
     state.launcher.unlink_with_token(token_from(&headers, "UnlinkToken")).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditParams {
+    limit: Option<usize>,
+    cursor: Option<String>,
+    subject: Option<String>,
+    function: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// `GET /audit`: the tenant's audit trail, newest first.
+pub async fn audit(
+    State(state): AppStateRef,
+    Admin(principal): Admin,
+    q: std::result::Result<Query<AuditParams>, QueryRejection>,
+) -> Result<Response> {
+    let q = query(q)?;
+    let audit_query = AuditQuery {
+        subject: q.subject,
+        function: q.function,
+        from_ms: q.from.as_deref().map(parse_time_ms).transpose()?,
+        to_ms: q.to.as_deref().map(parse_time_ms).transpose()?,
+        limit: q.limit.unwrap_or(crate::config::DEFAULT_PAGE_SIZE),
+        cursor: q.cursor,
+    };
+    Ok(Json(state.launcher.query_audit(&principal, audit_query).await?).into_response())
 }

@@ -38,6 +38,7 @@ pub fn router(state: Arc<AppState>, routes: Routes) -> Router {
             .route("/link", post(handlers::link_with_token).delete(handlers::unlink_with_token))
             .route("/connections/{id}", get(handlers::get_connection).delete(handlers::unlink))
             .route("/rules", get(handlers::get_rules).put(handlers::put_rules))
+            .route("/audit", get(handlers::audit))
             .layer(DefaultBodyLimit::max(ADMIN_BODY_LIMIT))
     };
     let app = match routes {

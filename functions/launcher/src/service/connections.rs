@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 use super::credentials::session_name;
 use super::time::now_rfc3339;
 use super::Launcher;
+use crate::domain::audit::AuditAction;
 use crate::domain::connection::{
     new_external_id, role_account, sts_name, Connection, ConnectionView, LiveCredentials, StoredCredentials,
 };
@@ -143,6 +144,7 @@ impl Launcher {
         let connection = self.access_key_connection(&principal.tenant, &principal.subject, key).await?;
         self.connections.insert(&connection).await?;
         log_linked(&principal.subject, &connection);
+        self.audit_connection(principal, AuditAction::Link, &connection.id, Some("access_key".into())).await;
         Ok(ConnectionView::from(&connection))
     }
 
@@ -195,6 +197,7 @@ impl Launcher {
         };
         self.connections.insert(&connection).await?;
         tracing::info!(tenant = %principal.tenant, connection = %request.id, by = %principal.subject, "role setup started");
+        self.audit_connection(principal, AuditAction::Link, &request.id, Some("role setup: pending".into())).await;
         let role_name = format!("{ROLE_NAME_PREFIX}access");
         Ok(RoleSetupView {
             connection: ConnectionView::from(&connection),
@@ -282,6 +285,7 @@ impl Launcher {
         };
         self.connections.replace(&connection).await?;
         log_linked(&principal.subject, &connection);
+        self.audit_connection(principal, AuditAction::Link, &connection.id, Some("role".into())).await;
         Ok(ConnectionView::from(&connection))
     }
 
@@ -305,6 +309,7 @@ impl Launcher {
         names::connection_id(id).map_err(|_| LauncherError::ConnectionNotFound)?;
         self.connections.delete(&principal.tenant, id).await?;
         tracing::info!(tenant = %principal.tenant, connection = %id, by = %principal.subject, "account unlinked");
+        self.audit_connection(principal, AuditAction::Unlink, id, None).await;
         Ok(())
     }
 }

@@ -1,12 +1,14 @@
 //! List, get and invoke: every decision through `authorize`.
 
 use std::collections::HashMap;
+use std::time::Instant;
 
 use futures::stream::{self, StreamExt};
 use serde::Serialize;
 
 use super::Launcher;
 use crate::config::{ASYNC_PAYLOAD_LIMIT, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SYNC_PAYLOAD_LIMIT};
+use crate::domain::audit::{payload_digest, AuditAction, AuditRecord, Outcome};
 use crate::domain::connection::{Connection, LiveCredentials};
 use crate::domain::function::{FunctionDetail, FunctionRef, FunctionSummary, InvokeMode, InvokeOutcome};
 use crate::domain::names;
@@ -179,6 +181,9 @@ impl Launcher {
         Ok(detail(&connection, &reference.region, remote, permissions))
     }
 
+    /// Invokes, and records the attempt — allowed, denied or failed — in the audit trail. The
+    /// record of an allowed invocation is written before the function runs; if that write fails
+    /// the function is not run (fail closed).
     pub async fn invoke(
         &self,
         principal: &Principal,
@@ -186,6 +191,53 @@ impl Launcher {
         qualifier: Option<&str>,
         mode: InvokeMode,
         payload: Vec<u8>,
+    ) -> Result<InvokeOutcome> {
+        let started = Instant::now();
+        let mut record = self.audit_record(principal, AuditAction::Invoke);
+        record.connection = Some(reference.connection.clone());
+        record.region = Some(reference.region.clone());
+        record.function = Some(reference.name.clone());
+        record.qualifier = qualifier.map(str::to_owned);
+        record.mode = Some(mode.as_str().to_owned());
+        record.payload_bytes = Some(payload.len());
+        record.payload_sha256 = Some(payload_digest(&payload));
+        record.outcome = Outcome::Denied;
+
+        let result = self.run_invoke(principal, reference, qualifier, mode, payload, &mut record).await;
+        record.duration_ms = Some(started.elapsed().as_millis() as u64);
+        match &result {
+            Ok(outcome) => {
+                record.outcome =
+                    if outcome.function_error.is_some() { Outcome::FunctionError } else { Outcome::Succeeded };
+                record.status_code = Some(outcome.status_code);
+                record.request_id = outcome.request_id.clone();
+                record.error_code = outcome.function_error.clone();
+            }
+            Err(LauncherError::AuditUnavailable(_)) => return result,
+            Err(e) => {
+                if record.outcome != Outcome::Started {
+                    record.outcome = match e.code().status() {
+                        403 | 404 => Outcome::Denied,
+                        _ => Outcome::Failed,
+                    };
+                } else {
+                    record.outcome = Outcome::Failed;
+                }
+                record.error_code = Some(e.code().as_str().to_owned());
+            }
+        }
+        self.audit_done(&record).await;
+        result
+    }
+
+    async fn run_invoke(
+        &self,
+        principal: &Principal,
+        reference: &FunctionRef,
+        qualifier: Option<&str>,
+        mode: InvokeMode,
+        payload: Vec<u8>,
+        record: &mut AuditRecord,
     ) -> Result<InvokeOutcome> {
         if let Some(q) = qualifier {
             names::qualifier(q)?;
@@ -204,6 +256,8 @@ impl Launcher {
         }
         let payload = checked_payload(payload, mode, limit)?;
         let payload_bytes = payload.len();
+        record.outcome = Outcome::Started;
+        self.audit.record(record).await?;
         let outcome =
             self.accounts.invoke(&credentials, &reference.region, &reference.name, qualifier, mode, payload).await?;
         tracing::info!(
@@ -219,6 +273,7 @@ impl Launcher {
             request_id = outcome.request_id.as_deref().unwrap_or(""),
             duration_ms = outcome.duration_ms,
             payload_bytes,
+            audit_id = %record.id,
             "function invoked"
         );
         Ok(outcome)

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::connections::{log_linked, AccessKeyLink};
 use super::Launcher;
+use crate::domain::audit::AuditAction;
 use crate::domain::connection::ConnectionView;
 use crate::domain::link_token::{self, LinkTokenRecord};
 use crate::domain::names;
@@ -104,6 +105,9 @@ impl Launcher {
         connection.unlink_token_hash = Some(link_token::hash(&unlink_token));
         self.connections.insert_consuming_token(&connection, &record, now()).await?;
         log_linked(&by, &connection);
+        let actor = Principal { subject: by, tenant: tenant.clone(), groups: Default::default() };
+        self.audit_connection(&actor, AuditAction::Link, &connection.id, Some("access_key via link token".into()))
+            .await;
         Ok(TokenLinked { connection: ConnectionView::from(&connection), unlink_token })
     }
 
@@ -112,6 +116,8 @@ impl Launcher {
         let (tenant, id) = link_token::unlink_token_target(token).ok_or(LauncherError::LinkTokenInvalid)?;
         self.connections.delete_with_unlink_token(&tenant, &id, &link_token::hash(token)).await?;
         tracing::info!(tenant = %tenant, connection = %id, by = "unlink-token", "account unlinked");
+        let actor = Principal { subject: "unlink-token".into(), tenant, groups: Default::default() };
+        self.audit_connection(&actor, AuditAction::Unlink, &id, None).await;
         Ok(())
     }
 }

@@ -1,6 +1,7 @@
 //! The use cases: link, list, get, invoke, rules. Pure orchestration over the ports; every store
 //! access is keyed by the caller's tenant, and every function access goes through `authorize`.
 
+mod audit;
 mod connections;
 mod credentials;
 mod functions;
@@ -10,13 +11,14 @@ mod time;
 
 use std::sync::Arc;
 
+pub use audit::{parse_time_ms, AuditPage};
 pub use connections::{LinkRequest, RoleSetupRequest, RoleSetupView};
 pub use functions::{FunctionPage, ListingError};
 pub use link_tokens::{IssueLinkToken, IssuedLinkToken, TokenLinkRequest, TokenLinked};
 
 use crate::error::{LauncherError, Result};
 use crate::identity::Principal;
-use crate::ports::{ConnectionStore, LambdaAccounts, RuleStore, SecretCipher};
+use crate::ports::{AuditStore, ConnectionStore, LambdaAccounts, RuleStore, SecretCipher};
 use credentials::RoleCredentialCache;
 
 pub struct Launcher {
@@ -24,6 +26,7 @@ pub struct Launcher {
     rules: Arc<dyn RuleStore>,
     cipher: Arc<dyn SecretCipher>,
     accounts: Arc<dyn LambdaAccounts>,
+    audit: Arc<dyn AuditStore>,
     admin_group: String,
     role_credentials: RoleCredentialCache,
 }
@@ -34,6 +37,7 @@ impl Launcher {
         rules: Arc<dyn RuleStore>,
         cipher: Arc<dyn SecretCipher>,
         accounts: Arc<dyn LambdaAccounts>,
+        audit: Arc<dyn AuditStore>,
         admin_group: impl Into<String>,
     ) -> Self {
         Self {
@@ -41,6 +45,7 @@ impl Launcher {
             rules,
             cipher,
             accounts,
+            audit,
             admin_group: admin_group.into(),
             role_credentials: RoleCredentialCache::default(),
         }
@@ -48,7 +53,14 @@ impl Launcher {
 
     /// The same launcher with another route to the linked accounts (tests mock AWS with it).
     pub fn with_accounts(&self, accounts: Arc<dyn LambdaAccounts>) -> Self {
-        Self::new(self.connections.clone(), self.rules.clone(), self.cipher.clone(), accounts, self.admin_group.clone())
+        Self::new(
+            self.connections.clone(),
+            self.rules.clone(),
+            self.cipher.clone(),
+            accounts,
+            self.audit.clone(),
+            self.admin_group.clone(),
+        )
     }
 
     pub fn is_admin(&self, principal: &Principal) -> bool {

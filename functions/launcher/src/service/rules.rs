@@ -1,4 +1,5 @@
 use super::Launcher;
+use crate::domain::audit::AuditAction;
 use crate::domain::rules::{self, RuleSet};
 use crate::error::Result;
 use crate::identity::Principal;
@@ -14,6 +15,9 @@ impl Launcher {
         rules::validate(&rules)?;
         let stored = self.rules.put_rules(&principal.tenant, &rules, expected_version).await?;
         tracing::info!(tenant = %principal.tenant, version = stored.version, by = %principal.subject, "rules replaced");
+        let mut record = self.audit_record(principal, AuditAction::RulesChange);
+        record.detail = Some(format!("rules version {} ({} grants)", stored.version, stored.grants.len()));
+        self.audit_done(&record).await;
         Ok(stored)
     }
 

@@ -6,10 +6,6 @@ use std::sync::Arc;
 
 use http::{Method, StatusCode};
 use launcher::aws::audit::DynamoAudit;
-use launcher::aws::dynamo::DynamoStore;
-use launcher::aws::kms::KmsCipher;
-use launcher::aws::lambda::AwsLambdaAccounts;
-use launcher::service::Launcher;
 use launcher::AppState;
 use launcher_tests::*;
 use serde_json::{json, Value};
@@ -120,15 +116,11 @@ async fn an_invocation_whose_record_cannot_be_written_does_not_run() {
 
     // The same launcher, but its audit trail points at a table that does not exist.
     let sdk = launcher.sdk.clone();
-    let store = Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &launcher.table));
-    let broken = Launcher::new(
-        store.clone(),
-        store,
-        Arc::new(KmsCipher::new(aws_sdk_kms::Client::new(&sdk), &launcher.key_alias)),
-        Arc::new(AwsLambdaAccounts::new(sdk.clone())),
-        Arc::new(DynamoAudit::new(aws_sdk_dynamodb::Client::new(&sdk), "no-such-audit-table", 90)),
-        ADMIN_GROUP,
-    );
+    let broken = launcher.state.launcher.with_audit(Arc::new(DynamoAudit::new(
+        aws_sdk_dynamodb::Client::new(&sdk),
+        "no-such-audit-table",
+        90,
+    )));
     let state = Arc::new(AppState {
         config: launcher.state.config.clone(),
         authenticator: launcher::app::Authenticator::Jwt(Box::new(

@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 mod flow;
 mod handlers;
+mod idempotency;
 mod link_tokens;
 mod over_http;
 mod role_requests;

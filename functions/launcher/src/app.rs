@@ -11,7 +11,7 @@ use crate::aws::lambda::AwsLambdaAccounts;
 use crate::config::{AuthMode, Config, JwtKeySource};
 use crate::error::{LauncherError, Result};
 use crate::identity::jwt::JwtVerifier;
-use crate::service::Launcher;
+use crate::service::{Launcher, Stores};
 
 pub enum Authenticator {
     /// Trust the claims API Gateway's JWT authorizer put in the request context.
@@ -53,12 +53,20 @@ impl AppState {
             })),
         };
         let store = Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &config.table));
+        let stores = Stores {
+            connections: store.clone(),
+            rules: store.clone(),
+            idempotency: store,
+            audit: Arc::new(DynamoAudit::new(
+                aws_sdk_dynamodb::Client::new(sdk),
+                &config.table,
+                config.audit_retention_days,
+            )),
+        };
         let launcher = Launcher::new(
-            store.clone(),
-            store,
+            stores,
             Arc::new(KmsCipher::new(aws_sdk_kms::Client::new(sdk), &config.kms_key_id)),
             Arc::new(AwsLambdaAccounts::new(sdk.clone()).with_launcher_account(config.account_id.clone())),
-            Arc::new(DynamoAudit::new(aws_sdk_dynamodb::Client::new(sdk), &config.table, config.audit_retention_days)),
             config.admin_group.clone(),
         );
         Ok(Arc::new(Self { config, launcher, authenticator }))

@@ -45,6 +45,8 @@ error_codes! {
     ConnectionExists => ("connection_exists", 409, "Connection already exists"),
     VersionConflict => ("version_conflict", 409, "Version conflict"),
     FunctionNotReady => ("function_not_ready", 409, "The function is being updated"),
+    IdempotencyInFlight => ("idempotency_in_flight", 409, "A request with this Idempotency-Key is running"),
+    IdempotencyKeyReused => ("idempotency_key_reused", 422, "The Idempotency-Key was used for another request"),
     LinkValidationFailed => ("link_validation_failed", 422, "The account could not be linked"),
     PreconditionRequired => ("precondition_required", 428, "Precondition required"),
     Throttled => ("throttled", 429, "Throttled"),
@@ -100,6 +102,10 @@ pub enum LauncherError {
     VersionConflict(String),
     #[error("the function is being created or updated; try again shortly ({0})")]
     FunctionNotReady(String),
+    #[error("a request with this Idempotency-Key is still running; wait for it, then retry to get its outcome")]
+    IdempotencyInFlight,
+    #[error("this Idempotency-Key was used in the last 24 hours for a different request (function, qualifier, mode or payload)")]
+    IdempotencyKeyReused,
     #[error("{0}")]
     LinkValidationFailed(String),
     #[error("{0}")]
@@ -148,6 +154,8 @@ impl LauncherError {
             Self::ConnectionExists(_) => C::ConnectionExists,
             Self::VersionConflict(_) => C::VersionConflict,
             Self::FunctionNotReady(_) => C::FunctionNotReady,
+            Self::IdempotencyInFlight => C::IdempotencyInFlight,
+            Self::IdempotencyKeyReused => C::IdempotencyKeyReused,
             Self::LinkValidationFailed(_) => C::LinkValidationFailed,
             Self::PreconditionRequired(_) => C::PreconditionRequired,
             Self::Throttled(_) => C::Throttled,

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use crate::domain::audit::{AuditQuery, AuditRecord};
 use crate::domain::connection::{Connection, LiveCredentials};
 use crate::domain::function::{InvokeMode, InvokeOutcome};
+use crate::domain::idempotency::{Claim, StoredOutcome};
 use crate::domain::link_token::LinkTokenRecord;
 use crate::domain::rules::RuleSet;
 use crate::error::Result;
@@ -48,6 +49,25 @@ pub trait AuditStore: Send + Sync {
     async fn record(&self, record: &AuditRecord) -> Result<()>;
     /// Records newest first, filtered; and the cursor of the next page.
     async fn query(&self, tenant: &str, query: &AuditQuery) -> Result<(Vec<AuditRecord>, Option<String>)>;
+}
+
+/// Idempotency keys: which request owns a key, and the outcome it ended with.
+#[async_trait]
+pub trait IdempotencyStore: Send + Sync {
+    /// Claims `key` for a request with `fingerprint`, unless a live claim exists (then reports it).
+    async fn claim(&self, tenant: &str, key: &str, fingerprint: &str, now: u64) -> Result<Claim>;
+    /// Stores how the claimed request ended (an outcome, or the code of an error after which the
+    /// function may have run), kept 24 hours.
+    async fn complete(
+        &self,
+        tenant: &str,
+        key: &str,
+        fingerprint: &str,
+        outcome: std::result::Result<&StoredOutcome, &str>,
+        now: u64,
+    ) -> Result<()>;
+    /// Gives the key back: the claimed request provably did not run the function.
+    async fn release(&self, tenant: &str, key: &str) -> Result<()>;
 }
 
 /// Encrypts linked secrets, bound to (tenant, connection).

@@ -32,6 +32,14 @@ impl DynamoStore {
         Self { client, table: table.into() }
     }
 
+    pub(super) fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub(super) fn table(&self) -> &str {
+        &self.table
+    }
+
     /// One item of a tenant's partition, read consistently.
     async fn item(&self, tenant: &str, sort_key: AttributeValue) -> Result<Option<Item>> {
         let out = self

@@ -307,6 +307,7 @@ impl LambdaAccounts for AwsLambdaAccounts {
             request_id: out.request_id().map(str::to_owned),
             payload: out.payload().map(|p| p.as_ref().to_vec()).unwrap_or_default(),
             duration_ms,
+            replayed: false,
         })
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod dynamo;
+pub mod idempotency;
 pub mod kms;
 pub mod lambda;
 pub mod table;

@@ -19,6 +19,8 @@ pub enum Outcome {
     /// Written before an invocation runs; replaced by its result.
     Started,
     Succeeded,
+    /// An Idempotency-Key repeat: the stored outcome was returned, nothing ran.
+    Replayed,
     FunctionError,
     Denied,
     Failed,

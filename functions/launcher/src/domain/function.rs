@@ -41,7 +41,8 @@ pub struct FunctionDetail {
     pub tags: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum InvokeMode {
     Sync,
     Async,
@@ -78,4 +79,6 @@ pub struct InvokeOutcome {
     pub request_id: Option<String>,
     pub payload: Vec<u8>,
     pub duration_ms: u64,
+    /// The stored outcome of an earlier request with the same Idempotency-Key: nothing ran now.
+    pub replayed: bool,
 }

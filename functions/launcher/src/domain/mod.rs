@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod connection;
 pub mod function;
+pub mod idempotency;
 pub mod link_token;
 pub mod names;
 pub mod rules;

@@ -22,7 +22,7 @@ use crate::domain::function::{FunctionRef, InvokeMode, InvokeOutcome};
 use crate::domain::rules::RuleSet;
 use crate::error::{ErrorCode, LauncherError, Result};
 use crate::identity::Principal;
-use crate::service::{parse_time_ms, IssueLinkToken, LinkRequest, RoleSetupRequest, TokenLinkRequest};
+use crate::service::{parse_time_ms, InvokeRequest, IssueLinkToken, LinkRequest, RoleSetupRequest, TokenLinkRequest};
 
 type AppStateRef = State<Arc<AppState>>;
 type Body = std::result::Result<Bytes, BytesRejection>;
@@ -95,15 +95,26 @@ pub async fn invoke(
     principal: Principal,
     path: std::result::Result<Path<(String, String, String)>, PathRejection>,
     q: std::result::Result<Query<InvokeQuery>, QueryRejection>,
+    headers: HeaderMap,
     body: Body,
 ) -> Result<Response> {
+    let idempotency_key = match headers.get("idempotency-key") {
+        None => None,
+        Some(value) => Some(value.to_str().map_err(|_| LauncherError::invalid("Idempotency-Key must be ASCII"))?),
+    };
     let reference = function_path(path)?;
     let q = query(q)?;
     let mode = InvokeMode::parse(q.mode.as_deref())
         .ok_or_else(|| LauncherError::invalid("mode must be sync, async or dry-run"))?;
     let payload = bytes_body(body)?.to_vec();
-    let outcome = state.launcher.invoke(&principal, &reference, q.qualifier.as_deref(), mode, payload).await?;
-    Ok(invoke_response(&outcome))
+    let request =
+        InvokeRequest { reference: &reference, qualifier: q.qualifier.as_deref(), mode, payload, idempotency_key };
+    let outcome = state.launcher.invoke(&principal, request).await?;
+    let mut response = invoke_response(&outcome);
+    if outcome.replayed {
+        response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(response)
 }
 
 /// The function's payload as JSON if it is JSON, else as text, else base64.

@@ -11,6 +11,7 @@ use crate::config::{ASYNC_PAYLOAD_LIMIT, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SYNC_
 use crate::domain::audit::{payload_digest, AuditAction, AuditRecord, Outcome};
 use crate::domain::connection::{Connection, LiveCredentials};
 use crate::domain::function::{FunctionDetail, FunctionRef, FunctionSummary, InvokeMode, InvokeOutcome};
+use crate::domain::idempotency::{self, Claim, StoredOutcome};
 use crate::domain::names;
 use crate::domain::rules::{authorize, could_select, Action, Permissions};
 use crate::error::{LauncherError, Result};
@@ -19,6 +20,17 @@ use crate::ports::RemoteFunction;
 
 /// How many AWS listings (and credential look-ups) run at once.
 const LIST_CONCURRENCY: usize = 16;
+
+/// One invocation as the caller asked for it.
+#[derive(Debug)]
+pub struct InvokeRequest<'a> {
+    pub reference: &'a FunctionRef,
+    pub qualifier: Option<&'a str>,
+    pub mode: InvokeMode,
+    pub payload: Vec<u8>,
+    /// Same key, same caller, within 24 hours: the first outcome, nothing run again.
+    pub idempotency_key: Option<&'a str>,
+}
 
 #[derive(Debug, Serialize, PartialEq)]
 pub struct ListingError {
@@ -184,14 +196,8 @@ impl Launcher {
     /// Invokes, and records the attempt — allowed, denied or failed — in the audit trail. The
     /// record of an allowed invocation is written before the function runs; if that write fails
     /// the function is not run (fail closed).
-    pub async fn invoke(
-        &self,
-        principal: &Principal,
-        reference: &FunctionRef,
-        qualifier: Option<&str>,
-        mode: InvokeMode,
-        payload: Vec<u8>,
-    ) -> Result<InvokeOutcome> {
+    pub async fn invoke(&self, principal: &Principal, request: InvokeRequest<'_>) -> Result<InvokeOutcome> {
+        let InvokeRequest { reference, qualifier, mode, payload, idempotency_key } = request;
         let started = Instant::now();
         let mut record = self.audit_record(principal, AuditAction::Invoke);
         record.connection = Some(reference.connection.clone());
@@ -203,12 +209,18 @@ impl Launcher {
         record.payload_sha256 = Some(payload_digest(&payload));
         record.outcome = Outcome::Denied;
 
-        let result = self.run_invoke(principal, reference, qualifier, mode, payload, &mut record).await;
+        let request = InvokeRequest { reference, qualifier, mode, payload, idempotency_key };
+        let result = self.run_invoke(principal, request, &mut record).await;
         record.duration_ms = Some(started.elapsed().as_millis() as u64);
         match &result {
             Ok(outcome) => {
-                record.outcome =
-                    if outcome.function_error.is_some() { Outcome::FunctionError } else { Outcome::Succeeded };
+                record.outcome = if outcome.replayed {
+                    Outcome::Replayed
+                } else if outcome.function_error.is_some() {
+                    Outcome::FunctionError
+                } else {
+                    Outcome::Succeeded
+                };
                 record.status_code = Some(outcome.status_code);
                 record.request_id = outcome.request_id.clone();
                 record.error_code = outcome.function_error.clone();
@@ -233,12 +245,13 @@ impl Launcher {
     async fn run_invoke(
         &self,
         principal: &Principal,
-        reference: &FunctionRef,
-        qualifier: Option<&str>,
-        mode: InvokeMode,
-        payload: Vec<u8>,
+        request: InvokeRequest<'_>,
         record: &mut AuditRecord,
     ) -> Result<InvokeOutcome> {
+        let InvokeRequest { reference, qualifier, mode, payload, idempotency_key } = request;
+        if let Some(key) = idempotency_key {
+            idempotency::check_key(key)?;
+        }
         if let Some(q) = qualifier {
             names::qualifier(q)?;
         }
@@ -256,10 +269,66 @@ impl Launcher {
         }
         let payload = checked_payload(payload, mode, limit)?;
         let payload_bytes = payload.len();
+
+        // A repeated key answers with the first request's outcome; nothing runs again.
+        let claim = match idempotency_key {
+            None => None,
+            Some(key) => {
+                let scoped = idempotency::scoped_key(&principal.subject, key);
+                let fingerprint = idempotency::fingerprint(reference, qualifier, mode, &payload);
+                match self.idempotency.claim(&principal.tenant, &scoped, &fingerprint, unix_now()).await? {
+                    Claim::Claimed => Some((scoped, fingerprint)),
+                    Claim::InFlight => return Err(LauncherError::IdempotencyInFlight),
+                    Claim::Done { fingerprint: first, .. } if first != fingerprint => {
+                        return Err(LauncherError::IdempotencyKeyReused)
+                    }
+                    Claim::Done { outcome: Ok(stored), .. } => return Ok(stored.replay()),
+                    Claim::Done { outcome: Err(code), .. } => {
+                        return Err(LauncherError::InvokeOutcomeUnknown(format!(
+                            "the first request with this Idempotency-Key ended with {code}"
+                        )))
+                    }
+                }
+            }
+        };
+        let release = |claim: &Option<(String, String)>| {
+            let claim = claim.clone();
+            async move {
+                if let Some((scoped, _)) = claim {
+                    if let Err(e) = self.idempotency.release(&principal.tenant, &scoped).await {
+                        tracing::error!(error = %e, "idempotency key not released");
+                    }
+                }
+            }
+        };
+
         record.outcome = Outcome::Started;
-        self.audit.record(record).await?;
-        let outcome =
-            self.accounts.invoke(&credentials, &reference.region, &reference.name, qualifier, mode, payload).await?;
+        if let Err(e) = self.audit.record(record).await {
+            release(&claim).await;
+            return Err(e);
+        }
+        let invoked =
+            self.accounts.invoke(&credentials, &reference.region, &reference.name, qualifier, mode, payload).await;
+        if let Some((scoped, fingerprint)) = &claim {
+            let stored = invoked.as_ref().ok().map(StoredOutcome::from);
+            let finished = match (&invoked, &stored) {
+                (Ok(_), Some(stored)) => Some(Ok(stored)),
+                // The function may have run: a retry must not run it again.
+                (Err(e @ LauncherError::InvokeOutcomeUnknown(_)), _) => Some(Err(e.code().as_str())),
+                _ => None,
+            };
+            match finished {
+                Some(outcome) => {
+                    if let Err(e) =
+                        self.idempotency.complete(&principal.tenant, scoped, fingerprint, outcome, unix_now()).await
+                    {
+                        tracing::error!(error = %e, "idempotency outcome not stored");
+                    }
+                }
+                None => release(&claim).await,
+            }
+        }
+        let outcome = invoked?;
         tracing::info!(
             tenant = %principal.tenant,
             subject = %principal.subject,
@@ -278,6 +347,10 @@ impl Launcher {
         );
         Ok(outcome)
     }
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
 /// Enforces the mode's size limit and that the payload is JSON (Lambda refuses anything else).

@@ -13,12 +13,12 @@ use std::sync::Arc;
 
 pub use audit::{parse_time_ms, AuditPage};
 pub use connections::{LinkRequest, RoleSetupRequest, RoleSetupView};
-pub use functions::{FunctionPage, ListingError};
+pub use functions::{FunctionPage, InvokeRequest, ListingError};
 pub use link_tokens::{IssueLinkToken, IssuedLinkToken, TokenLinkRequest, TokenLinked};
 
 use crate::error::{LauncherError, Result};
 use crate::identity::Principal;
-use crate::ports::{AuditStore, ConnectionStore, LambdaAccounts, RuleStore, SecretCipher};
+use crate::ports::{AuditStore, ConnectionStore, IdempotencyStore, LambdaAccounts, RuleStore, SecretCipher};
 use credentials::RoleCredentialCache;
 
 pub struct Launcher {
@@ -27,38 +27,59 @@ pub struct Launcher {
     cipher: Arc<dyn SecretCipher>,
     accounts: Arc<dyn LambdaAccounts>,
     audit: Arc<dyn AuditStore>,
+    idempotency: Arc<dyn IdempotencyStore>,
     admin_group: String,
     role_credentials: RoleCredentialCache,
 }
 
+/// The stores a launcher keeps its state in (one DynamoDB table implements all of them).
+#[derive(Clone)]
+pub struct Stores {
+    pub connections: Arc<dyn ConnectionStore>,
+    pub rules: Arc<dyn RuleStore>,
+    pub idempotency: Arc<dyn IdempotencyStore>,
+    pub audit: Arc<dyn AuditStore>,
+}
+
 impl Launcher {
     pub fn new(
-        connections: Arc<dyn ConnectionStore>,
-        rules: Arc<dyn RuleStore>,
+        stores: Stores,
         cipher: Arc<dyn SecretCipher>,
         accounts: Arc<dyn LambdaAccounts>,
-        audit: Arc<dyn AuditStore>,
         admin_group: impl Into<String>,
     ) -> Self {
         Self {
-            connections,
-            rules,
+            connections: stores.connections,
+            rules: stores.rules,
+            idempotency: stores.idempotency,
+            audit: stores.audit,
             cipher,
             accounts,
-            audit,
             admin_group: admin_group.into(),
             role_credentials: RoleCredentialCache::default(),
         }
     }
 
+    fn stores(&self) -> Stores {
+        Stores {
+            connections: self.connections.clone(),
+            rules: self.rules.clone(),
+            idempotency: self.idempotency.clone(),
+            audit: self.audit.clone(),
+        }
+    }
+
     /// The same launcher with another route to the linked accounts (tests mock AWS with it).
     pub fn with_accounts(&self, accounts: Arc<dyn LambdaAccounts>) -> Self {
+        Self::new(self.stores(), self.cipher.clone(), accounts, self.admin_group.clone())
+    }
+
+    /// The same launcher keeping its audit trail in `audit` (tests break it with this).
+    pub fn with_audit(&self, audit: Arc<dyn AuditStore>) -> Self {
         Self::new(
-            self.connections.clone(),
-            self.rules.clone(),
+            Stores { audit, ..self.stores() },
             self.cipher.clone(),
-            accounts,
-            self.audit.clone(),
+            self.accounts.clone(),
             self.admin_group.clone(),
         )
     }

@@ -305,3 +305,104 @@ mod tests {
         assert!(serde_json::from_str::<RuleSet>(r#"{"grants":[{"groups":["a"],"actions":["delete"]}]}"#).is_err());
     }
 }
+
+/// Properties over arbitrary rule sets, principals and functions (proptest). The alphabet is
+/// small on purpose, so patterns, groups and names collide often and grants really apply.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const CASES: u32 = 2000;
+
+    fn pattern() -> impl Strategy<Value = String> {
+        prop_oneof![Just("*".to_owned()), "[ab][ab?*]{0,2}", "[ab]{1,3}"]
+    }
+
+    fn patterns() -> impl Strategy<Value = Vec<String>> {
+        prop::collection::vec(pattern(), 1..3)
+    }
+
+    fn grant() -> impl Strategy<Value = Grant> {
+        (
+            prop::collection::vec("[gh]", 0..3),
+            prop::collection::vec("[st]", 0..2),
+            patterns(),
+            patterns(),
+            patterns(),
+            prop::collection::vec(
+                prop_oneof![Just(Action::View), Just(Action::Invoke), Just(Action::InvokeAsync)],
+                1..3,
+            ),
+        )
+            .prop_map(|(groups, subjects, connections, regions, functions, actions)| Grant {
+                groups,
+                subjects,
+                connections,
+                regions,
+                functions,
+                actions,
+            })
+    }
+
+    fn rule_set() -> impl Strategy<Value = RuleSet> {
+        prop::collection::vec(grant(), 0..5).prop_map(|grants| RuleSet { version: 1, grants })
+    }
+
+    fn principal() -> impl Strategy<Value = Principal> {
+        ("[st]", prop::collection::btree_set("[ghx]", 0..3)).prop_map(|(subject, groups)| Principal {
+            subject,
+            tenant: "acme".into(),
+            groups,
+        })
+    }
+
+    fn function() -> impl Strategy<Value = FunctionRef> {
+        ("[ab]{1,3}", "[ab]{1,3}", "[ab]{1,3}").prop_map(|(connection, region, name)| FunctionRef {
+            connection,
+            region,
+            name,
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(CASES))]
+
+        /// No rule set lets a principal run a function it cannot see.
+        #[test]
+        fn running_implies_seeing(rules in rule_set(), p in principal(), f in function()) {
+            let granted = authorize(&p, "admins", &rules, &f);
+            prop_assert!(!(granted.invoke || granted.invoke_async) || granted.view);
+        }
+
+        /// The listing shortcut never hides what authorize would show.
+        #[test]
+        fn could_select_covers_authorize(rules in rule_set(), p in principal(), f in function()) {
+            if authorize(&p, "admins", &rules, &f).view {
+                prop_assert!(could_select(&p, "admins", &rules, &f.connection, &f.region));
+            }
+        }
+
+        /// Grants only add: one more grant never takes a permission away.
+        #[test]
+        fn grants_only_add(rules in rule_set(), extra in grant(), p in principal(), f in function()) {
+            let before = authorize(&p, "admins", &rules, &f);
+            let mut more = rules.clone();
+            more.grants.push(extra);
+            let after = authorize(&p, "admins", &more, &f);
+            for action in [Action::View, Action::Invoke, Action::InvokeAsync] {
+                prop_assert!(!before.allows(action) || after.allows(action));
+            }
+        }
+
+        /// Deny by default: a principal no grant names gets nothing; admins get everything.
+        #[test]
+        fn strangers_get_nothing_and_admins_everything(rules in rule_set(), f in function()) {
+            let stranger = Principal { subject: "nobody".into(), tenant: "acme".into(), groups: ["x".to_owned()].into() };
+            prop_assert_eq!(authorize(&stranger, "admins", &rules, &f), Permissions::default());
+            let admin = Principal { subject: "root".into(), tenant: "acme".into(), groups: ["admins".to_owned()].into() };
+            prop_assert_eq!(authorize(&admin, "admins", &rules, &f), Permissions::ALL);
+        }
+    }
+}

@@ -7,6 +7,7 @@ mod auth;
 mod flow;
 mod handlers;
 mod idempotency;
+mod isolation;
 mod link_tokens;
 mod over_http;
 mod role_requests;

@@ -41,7 +41,7 @@ unit:
 lint: venv sam-venv
 	scripts/lint-templates.sh
 
-## End to end and offline: local AWS, two sample customer accounts (access key, role), the local server, three users.
+## End to end and offline: local AWS, three sample customer accounts (access key, role, bootstrap), the local server, three users.
 demo: venv build
 	scripts/with-moto.sh scripts/demo.sh
 

@@ -47,7 +47,15 @@ expect() {
 
 server_pid=
 cleanup() {
+  local status=$?
   [[ -n "$server_pid" ]] && { kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; }
+  server_pid=
+  if [[ $status -ne 0 && -f "$state/server.log" ]]; then
+    echo "--- last lines of the launcher's log ---" >&2
+    tail -20 "$state/server.log" >&2
+  fi
+  # The state holds a secret key and a link token: it never outlives the demo.
+  rm -rf "$state"
 }
 trap cleanup EXIT
 
@@ -56,7 +64,7 @@ bold "1. Provision the launcher's table and KMS key (the same table definition t
 
 bold "2. Customer account 210987654321: six functions in two regions, an IAM user with policies/launcher-access-policy.json"
 "$root/.venv/bin/python" "$root/scripts/demo_seed.py" access-key >"$state/account.json"
-echo "access key $(field '["access_key_id"]' <"$state/account.json") (its secret stays in $state/account.json)"
+echo "access key $(field '["access_key_id"]' <"$state/account.json") (its secret stays in a file of this run, removed at the end)"
 
 bold "3. Start the local server (the same router the Lambda functions serve)"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -113,8 +121,9 @@ PY
   "$root/target/debug/bootstrap" --local-event "$state/event.json" >"$state/bootstrap.log" 2>&1
 )
 wait "$CATCHER_PID" 2>/dev/null || true
-echo "CloudFormation received:"
-pretty <"$state/cfn-answer.json" | sed 's/^/  /'
+echo "CloudFormation received (PhysicalResourceId shortened: it carries the stack's unlink token):"
+python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); a["PhysicalResourceId"]=a["PhysicalResourceId"][:40]+"..."; print(json.dumps(a))' \
+  "$state/cfn-answer.json" | pretty | sed 's/^/  /'
 [[ "$(field '["Status"]' <"$state/cfn-answer.json")" == SUCCESS ]] || { cat "$state/bootstrap.log"; exit 1; }
 api alice GET /connections/ops-account; expect 200
 
@@ -163,5 +172,3 @@ fi
 echo "checked $(cat "$state/server.log" "$state/bootstrap.log" | wc -l) log lines and the answer: no secret, no link token"
 
 bold "Demo complete. Stopping the local server and the local AWS."
-cleanup
-rm -rf "$state"

@@ -100,6 +100,12 @@ impl Config {
 impl JwtSettings {
     fn from_env() -> Result<Self> {
         let key = match (optional("LAUNCHER_JWT_HS256_SECRET"), optional("LAUNCHER_JWKS")) {
+            (Some(secret), None) if secret.len() < crate::identity::jwt::MIN_HS256_SECRET_BYTES => {
+                return Err(config_error(format!(
+                    "LAUNCHER_JWT_HS256_SECRET must be at least {} bytes",
+                    crate::identity::jwt::MIN_HS256_SECRET_BYTES
+                )))
+            }
             (Some(secret), None) => JwtKeySource::Hs256(SecretString::from(secret)),
             (None, Some(jwks)) => JwtKeySource::Jwks(jwks),
             _ => {

@@ -125,6 +125,8 @@ fn matches_any(patterns: &[String], value: &str) -> bool {
 /// Bounds on a rule set, so one tenant cannot make every request slow or the row too large.
 pub const MAX_GRANTS: usize = 200;
 pub const MAX_ENTRIES_PER_LIST: usize = 50;
+pub const MAX_PATTERN_LEN: usize = 128;
+pub const MAX_NAME_LEN: usize = 256;
 
 /// Checks a rule set a tenant admin submitted; each problem names the grant and field.
 pub fn validate(rules: &RuleSet) -> Result<()> {
@@ -156,18 +158,40 @@ pub fn validate(rules: &RuleSet) -> Result<()> {
                 return Err(at(field, "an empty selector matches nothing; omit it or use \"*\""));
             }
             for p in patterns {
-                if p.is_empty() || p.len() > 128 || !p.chars().all(|c| c.is_ascii_alphanumeric() || "-_*?$".contains(c))
-                {
+                // Connection ids are lowercase; function names and regions have their own sets.
+                let allowed = |c: char| match field {
+                    "connections" => c.is_ascii_lowercase() || c.is_ascii_digit() || "-*?".contains(c),
+                    _ => c.is_ascii_alphanumeric() || "-_*?".contains(c),
+                };
+                if p.is_empty() || p.len() > MAX_PATTERN_LEN || !p.chars().all(allowed) {
+                    let shown = if p.chars().count() <= 32 { format!("'{p}'") } else { "a pattern".to_owned() };
+                    let form = if field == "connections" {
+                        "lowercase letters, digits, '-', '*', '?'"
+                    } else {
+                        "letters, digits, '-', '_', '*', '?'"
+                    };
                     return Err(at(
                         field,
-                        &format!("'{p}' is not a valid pattern (letters, digits, '-', '_', '*', '?')"),
+                        &format!("{shown} is not a valid pattern ({form}; at most {MAX_PATTERN_LEN})"),
                     ));
                 }
             }
         }
-        for g in grant.groups.iter().chain(&grant.subjects) {
-            if g.trim().is_empty() {
-                return Err(at("groups", "group and subject names must not be empty"));
+        for (field, names) in [("groups", &grant.groups), ("subjects", &grant.subjects)] {
+            for name in names.iter() {
+                // API Gateway hands group claims over as "[a b]": a name with a space, comma,
+                // bracket or quote could never match there.
+                let bad = name.is_empty()
+                    || name.len() > MAX_NAME_LEN
+                    || name.chars().any(|c| c.is_whitespace() || c.is_control() || ",[]\"'".contains(c));
+                if bad {
+                    return Err(at(
+                        field,
+                        &format!(
+                            "names must be 1-{MAX_NAME_LEN} characters without spaces, commas, brackets or quotes"
+                        ),
+                    ));
+                }
             }
         }
         // Literal (wildcard-free) selectors must be valid names, so typos are caught early.
@@ -261,6 +285,11 @@ mod tests {
             (r#"{"grants":[{"groups":["ops"],"regions":[],"actions":["view"]}]}"#, "grants[0].regions"),
             (r#"{"grants":[{"groups":["ops"],"functions":["a/b"],"actions":["view"]}]}"#, "grants[0].functions"),
             (r#"{"grants":[{"groups":["ops"],"regions":["moon-1"],"actions":["view"]}]}"#, "grants[0].regions"),
+            (r#"{"grants":[{"groups":["a b"],"actions":["view"]}]}"#, "grants[0].groups"),
+            (r#"{"grants":[{"groups":["x,y"],"actions":["view"]}]}"#, "grants[0].groups"),
+            (r#"{"grants":[{"subjects":["[z]"],"actions":["view"]}]}"#, "grants[0].subjects"),
+            (r#"{"grants":[{"groups":["ops"],"connections":["PROD"],"actions":["view"]}]}"#, "grants[0].connections"),
+            (r#"{"grants":[{"groups":["ops"],"functions":["re$port"],"actions":["view"]}]}"#, "grants[0].functions"),
         ];
         for (json, field) in cases {
             let r: RuleSet = serde_json::from_str(json).unwrap();

@@ -283,8 +283,9 @@ pub async fn issue_link_token(State(state): AppStateRef, Admin(principal): Admin
 
 /// `POST /link`: no user token; the one-time link token in `Authorization: LinkToken …` decides.
 pub async fn link_with_token(State(state): AppStateRef, headers: HeaderMap, body: Body) -> Result<Response> {
+    // The token's shape is checked before the body: without a usable token nothing is read.
     let token = token_from(&headers, "LinkToken");
-    if token.is_none() {
+    if token.and_then(crate::domain::link_token::link_token_tenant).is_none() {
         return Err(LauncherError::LinkTokenInvalid);
     }
     let request: TokenLinkRequest = json_body(body)?;

@@ -100,7 +100,7 @@ async fn rules_are_versioned_and_conditionally_replaced() {
     let launcher = TestLauncher::start().await;
     let admin = admin_token("acme");
     let empty = launcher.get("/rules", &admin).await;
-    assert_eq!(empty.json, json!({"version": 0, "grants": []}));
+    assert_eq!(empty.json, json!({"version": 0, "grants": [], "tag_opt_in": false}));
     assert_eq!(empty.headers["etag"], "\"0\"");
 
     let rules = json!({"grants": [{"groups": ["ops"], "actions": ["view"]}]});

@@ -14,6 +14,7 @@ mod role_requests;
 mod roles;
 mod sdk_faults;
 mod secrets;
+mod tags;
 mod templates;
 mod tenants;
 mod validation;

@@ -126,6 +126,13 @@ pub trait LambdaAccounts: Send + Sync {
     async fn assume_role(&self, role: &RoleSession<'_>) -> Result<AssumedCredentials>;
     /// Every function in the region, following pagination to the end.
     async fn list_functions(&self, credentials: &LiveCredentials, region: &str) -> Result<Vec<RemoteFunction>>;
+    /// A function's tags (ListTags).
+    async fn list_tags(
+        &self,
+        credentials: &LiveCredentials,
+        region: &str,
+        arn: &str,
+    ) -> Result<crate::domain::rules::Tags>;
     /// Configuration and tags, or `None` if the function does not exist.
     async fn get_function(
         &self,

@@ -358,7 +358,7 @@ impl RuleStore for DynamoStore {
         let next = expected_version
             .checked_add(1)
             .ok_or_else(|| LauncherError::VersionConflict(format!("no rules have version {expected_version}")))?;
-        let stored = RuleSet { version: next, grants: rules.grants.clone() };
+        let stored = RuleSet { version: next, ..rules.clone() };
         let document = serde_json::to_string(&stored).map_err(|e| LauncherError::Internal(e.to_string()))?;
         let request = self
             .client

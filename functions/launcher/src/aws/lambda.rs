@@ -245,6 +245,17 @@ impl LambdaAccounts for AwsLambdaAccounts {
         Ok(functions)
     }
 
+    async fn list_tags(
+        &self,
+        credentials: &LiveCredentials,
+        region: &str,
+        arn: &str,
+    ) -> Result<crate::domain::rules::Tags> {
+        let lambda = self.lambda(credentials, region, false);
+        let out = lambda.list_tags().resource(arn).send().await.map_err(|e| linked_error("ListTags", classify(&e)))?;
+        Ok(out.tags.unwrap_or_default().into_iter().collect())
+    }
+
     async fn get_function(
         &self,
         credentials: &LiveCredentials,

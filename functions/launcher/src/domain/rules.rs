@@ -23,7 +23,17 @@ pub struct RuleSet {
     #[serde(default)]
     pub version: u64,
     pub grants: Vec<Grant>,
+    /// Whether function owners may opt functions in with the `launcher:groups` tag.
+    #[serde(default)]
+    pub tag_opt_in: bool,
 }
+
+/// A function's tags, as AWS Lambda reports them.
+pub type Tags = std::collections::BTreeMap<String, String>;
+
+/// The opt-in tag: its value lists groups (space- or comma-separated) that may view the function
+/// and invoke it synchronously. It applies only where the tenant's rules enable `tag_opt_in`.
+pub const OPT_IN_TAG: &str = "launcher:groups";
 
 /// One grant: who (groups and/or subjects), which functions (all selectors must match; `*` and `?`
 /// are wildcards), and what they may do.
@@ -40,6 +50,9 @@ pub struct Grant {
     pub regions: Vec<String>,
     #[serde(default = "any")]
     pub functions: Vec<String>,
+    /// Tag selector: every `key: value` must be on the function (values may use `*` and `?`).
+    #[serde(default, skip_serializing_if = "Tags::is_empty")]
+    pub tags: Tags,
     pub actions: Vec<Action>,
 }
 
@@ -78,12 +91,29 @@ impl Permissions {
 /// The single access decision. The tenant boundary is not decided here: the rule set and the
 /// function reference passed in already belong to the principal's tenant, because every store
 /// lookup is keyed by the principal's tenant.
-pub fn authorize(principal: &Principal, admin_group: &str, rules: &RuleSet, function: &FunctionRef) -> Permissions {
+///
+/// `tags` are the function's tags when known; `None` means not fetched, and then grants that
+/// select by tag and the opt-in tag grant nothing (`needs_tags` says when fetching could matter).
+/// Grants and the opt-in tag add up; nothing subtracts.
+pub fn authorize(
+    principal: &Principal,
+    admin_group: &str,
+    rules: &RuleSet,
+    function: &FunctionRef,
+    tags: Option<&Tags>,
+) -> Permissions {
     if principal.in_group(admin_group) {
         return Permissions::ALL;
     }
     let mut granted = Permissions::default();
-    for grant in rules.grants.iter().filter(|g| g.applies_to(principal) && g.selects(function)) {
+    if rules.tag_opt_in {
+        let opted_in =
+            tags.and_then(|t| t.get(OPT_IN_TAG)).map(|v| crate::identity::parse_list_claim(&v.clone().into()));
+        if opted_in.is_some_and(|groups| groups.iter().any(|g| principal.in_group(g))) {
+            granted.invoke = true;
+        }
+    }
+    for grant in rules.grants.iter().filter(|g| g.applies_to(principal) && g.selects(function, tags)) {
         for action in &grant.actions {
             match action {
                 Action::View => granted.view = true,
@@ -96,11 +126,18 @@ pub fn authorize(principal: &Principal, admin_group: &str, rules: &RuleSet, func
     granted
 }
 
+/// Whether a function's tags could change `authorize`'s answer for this principal.
+pub fn needs_tags(principal: &Principal, admin_group: &str, rules: &RuleSet) -> bool {
+    !principal.in_group(admin_group)
+        && (rules.tag_opt_in || rules.grants.iter().any(|g| !g.tags.is_empty() && g.applies_to(principal)))
+}
+
 /// Whether any function in (connection, region) could be visible to the principal: the cheap
 /// check that lets a listing skip AWS calls for places no grant of the caller reaches. It never
 /// says no where `authorize` could say yes for some function name.
 pub fn could_select(principal: &Principal, admin_group: &str, rules: &RuleSet, connection: &str, region: &str) -> bool {
     principal.in_group(admin_group)
+        || rules.tag_opt_in
         || rules.grants.iter().any(|g| {
             g.applies_to(principal) && matches_any(&g.connections, connection) && matches_any(&g.regions, region)
         })
@@ -111,10 +148,14 @@ impl Grant {
         self.groups.iter().any(|g| principal.in_group(g)) || self.subjects.contains(&principal.subject)
     }
 
-    fn selects(&self, f: &FunctionRef) -> bool {
+    fn selects(&self, f: &FunctionRef, tags: Option<&Tags>) -> bool {
         matches_any(&self.connections, &f.connection)
             && matches_any(&self.regions, &f.region)
             && matches_any(&self.functions, &f.name)
+            && (self.tags.is_empty()
+                || tags.is_some_and(|tags| {
+                    self.tags.iter().all(|(k, v)| tags.get(k).is_some_and(|actual| WildMatch::new(v).matches(actual)))
+                }))
     }
 }
 
@@ -126,6 +167,7 @@ fn matches_any(patterns: &[String], value: &str) -> bool {
 pub const MAX_GRANTS: usize = 200;
 pub const MAX_ENTRIES_PER_LIST: usize = 50;
 pub const MAX_PATTERN_LEN: usize = 128;
+pub const MAX_TAGS: usize = 10;
 pub const MAX_NAME_LEN: usize = 256;
 
 /// Checks a rule set a tenant admin submitted; each problem names the grant and field.
@@ -194,6 +236,14 @@ pub fn validate(rules: &RuleSet) -> Result<()> {
                 }
             }
         }
+        if grant.tags.len() > MAX_TAGS {
+            return Err(at("tags", &format!("at most {MAX_TAGS} tags")));
+        }
+        for (key, value) in &grant.tags {
+            if key.is_empty() || key.len() > 128 || value.len() > 256 {
+                return Err(at("tags", "tag keys are 1-128 characters, values at most 256 (AWS's limits)"));
+            }
+        }
         // Literal (wildcard-free) selectors must be valid names, so typos are caught early.
         for r in grant.regions.iter().filter(|p| !p.contains(['*', '?'])) {
             names::region(r).map_err(|e| at("regions", &e.to_string()))?;
@@ -223,14 +273,14 @@ mod tests {
     #[test]
     fn deny_by_default() {
         let p = principal("bob", &["ops"]);
-        let none = authorize(&p, "admins", &RuleSet::default(), &f("prod", "us-east-1", "x"));
+        let none = authorize(&p, "admins", &RuleSet::default(), &f("prod", "us-east-1", "x"), None);
         assert_eq!(none, Permissions::default());
     }
 
     #[test]
     fn admins_get_everything() {
         let p = principal("root", &["admins"]);
-        assert_eq!(authorize(&p, "admins", &RuleSet::default(), &f("c", "us-east-1", "x")), Permissions::ALL);
+        assert_eq!(authorize(&p, "admins", &RuleSet::default(), &f("c", "us-east-1", "x"), None), Permissions::ALL);
     }
 
     #[test]
@@ -239,17 +289,20 @@ mod tests {
             r#"{"grants":[{"groups":["ops"],"connections":["prod"],"regions":["us-east-1"],"functions":["report-*"],"actions":["invoke"]}]}"#,
         );
         let ops = principal("bob", &["ops"]);
-        let p = authorize(&ops, "admins", &r, &f("prod", "us-east-1", "report-daily"));
+        let p = authorize(&ops, "admins", &r, &f("prod", "us-east-1", "report-daily"), None);
         assert_eq!(p, Permissions { view: true, invoke: true, invoke_async: false });
         for other in [
             f("dev", "us-east-1", "report-daily"),
             f("prod", "eu-west-1", "report-daily"),
             f("prod", "us-east-1", "billing"),
         ] {
-            assert_eq!(authorize(&ops, "admins", &r, &other), Permissions::default(), "{other:?}");
+            assert_eq!(authorize(&ops, "admins", &r, &other, None), Permissions::default(), "{other:?}");
         }
         let billing = principal("carol", &["billing"]);
-        assert_eq!(authorize(&billing, "admins", &r, &f("prod", "us-east-1", "report-daily")), Permissions::default());
+        assert_eq!(
+            authorize(&billing, "admins", &r, &f("prod", "us-east-1", "report-daily"), None),
+            Permissions::default()
+        );
     }
 
     #[test]
@@ -257,7 +310,7 @@ mod tests {
         let r = rules(r#"{"grants":[{"subjects":["dave"],"actions":["view"]}]}"#);
         let dave = principal("dave", &[]);
         assert_eq!(
-            authorize(&dave, "admins", &r, &f("a", "us-east-1", "b")),
+            authorize(&dave, "admins", &r, &f("a", "us-east-1", "b"), None),
             Permissions { view: true, ..Default::default() }
         );
     }
@@ -265,7 +318,7 @@ mod tests {
     #[test]
     fn invoke_always_implies_view() {
         let r = rules(r#"{"grants":[{"groups":["ops"],"actions":["invoke_async"]}]}"#);
-        let p = authorize(&principal("x", &["ops"]), "admins", &r, &f("a", "us-east-1", "b"));
+        let p = authorize(&principal("x", &["ops"]), "admins", &r, &f("a", "us-east-1", "b"), None);
         assert!(p.view && p.invoke_async && !p.invoke);
     }
 
@@ -273,8 +326,8 @@ mod tests {
     fn question_mark_glob() {
         let r = rules(r#"{"grants":[{"groups":["ops"],"functions":["job-?"],"actions":["view"]}]}"#);
         let ops = principal("x", &["ops"]);
-        assert!(authorize(&ops, "admins", &r, &f("a", "us-east-1", "job-1")).view);
-        assert!(!authorize(&ops, "admins", &r, &f("a", "us-east-1", "job-12")).view);
+        assert!(authorize(&ops, "admins", &r, &f("a", "us-east-1", "job-1"), None).view);
+        assert!(!authorize(&ops, "admins", &r, &f("a", "us-east-1", "job-12"), None).view);
     }
 
     #[test]
@@ -299,6 +352,33 @@ mod tests {
     }
 
     #[test]
+    fn tag_selectors_and_the_opt_in_tag() {
+        let r = rules(r#"{"grants":[{"groups":["ops"],"tags":{"team":"o*"},"actions":["invoke"]}]}"#);
+        let ops = principal("x", &["ops"]);
+        let target = f("c", "us-east-1", "job");
+        let ops_tags: Tags = [("team".to_owned(), "ops".to_owned())].into();
+        let other_tags: Tags = [("team".to_owned(), "billing".to_owned())].into();
+        assert!(authorize(&ops, "admins", &r, &target, Some(&ops_tags)).invoke);
+        assert_eq!(authorize(&ops, "admins", &r, &target, Some(&other_tags)), Permissions::default());
+        assert_eq!(authorize(&ops, "admins", &r, &target, None), Permissions::default(), "unknown tags grant nothing");
+        assert!(needs_tags(&ops, "admins", &r));
+        assert!(!needs_tags(&principal("y", &["billing"]), "admins", &r));
+
+        let opted: Tags = [(OPT_IN_TAG.to_owned(), "billing ops".to_owned())].into();
+        let billing = principal("b", &["billing"]);
+        let off = RuleSet::default();
+        assert_eq!(authorize(&billing, "admins", &off, &target, Some(&opted)), Permissions::default(), "opt-in is off");
+        let on = RuleSet { tag_opt_in: true, ..RuleSet::default() };
+        let p = authorize(&billing, "admins", &on, &target, Some(&opted));
+        assert_eq!(p, Permissions { view: true, invoke: true, invoke_async: false });
+        assert_eq!(
+            authorize(&principal("z", &["sales"]), "admins", &on, &target, Some(&opted)),
+            Permissions::default()
+        );
+        assert!(needs_tags(&billing, "admins", &on) && could_select(&billing, "admins", &on, "any", "us-east-1"));
+    }
+
+    #[test]
     fn could_select_never_hides_what_authorize_shows() {
         let r = rules(
             r#"{"grants":[{"groups":["ops"],"connections":["prod"],"regions":["eu-*"],"functions":["a*"],"actions":["view"]}]}"#,
@@ -310,7 +390,7 @@ mod tests {
         assert!(!could_select(&principal("y", &["billing"]), "admins", &r, "prod", "eu-west-1"));
         assert!(could_select(&principal("root", &["admins"]), "admins", &RuleSet::default(), "any", "us-east-1"));
         for (c, reg, n) in [("prod", "eu-west-1", "abc"), ("prod", "us-east-1", "abc"), ("dev", "eu-west-1", "a")] {
-            if authorize(&ops, "admins", &r, &f(c, reg, n)).view {
+            if authorize(&ops, "admins", &r, &f(c, reg, n), None).view {
                 assert!(could_select(&ops, "admins", &r, c, reg));
             }
         }
@@ -371,12 +451,13 @@ mod properties {
                 connections,
                 regions,
                 functions,
+                tags: Tags::new(),
                 actions,
             })
     }
 
     fn rule_set() -> impl Strategy<Value = RuleSet> {
-        prop::collection::vec(grant(), 0..5).prop_map(|grants| RuleSet { version: 1, grants })
+        prop::collection::vec(grant(), 0..5).prop_map(|grants| RuleSet { version: 1, grants, tag_opt_in: false })
     }
 
     fn principal() -> impl Strategy<Value = Principal> {
@@ -401,14 +482,14 @@ mod properties {
         /// No rule set lets a principal run a function it cannot see.
         #[test]
         fn running_implies_seeing(rules in rule_set(), p in principal(), f in function()) {
-            let granted = authorize(&p, "admins", &rules, &f);
+            let granted = authorize(&p, "admins", &rules, &f, None);
             prop_assert!(!(granted.invoke || granted.invoke_async) || granted.view);
         }
 
         /// The listing shortcut never hides what authorize would show.
         #[test]
         fn could_select_covers_authorize(rules in rule_set(), p in principal(), f in function()) {
-            if authorize(&p, "admins", &rules, &f).view {
+            if authorize(&p, "admins", &rules, &f, None).view {
                 prop_assert!(could_select(&p, "admins", &rules, &f.connection, &f.region));
             }
         }
@@ -416,10 +497,10 @@ mod properties {
         /// Grants only add: one more grant never takes a permission away.
         #[test]
         fn grants_only_add(rules in rule_set(), extra in grant(), p in principal(), f in function()) {
-            let before = authorize(&p, "admins", &rules, &f);
+            let before = authorize(&p, "admins", &rules, &f, None);
             let mut more = rules.clone();
             more.grants.push(extra);
-            let after = authorize(&p, "admins", &more, &f);
+            let after = authorize(&p, "admins", &more, &f, None);
             for action in [Action::View, Action::Invoke, Action::InvokeAsync] {
                 prop_assert!(!before.allows(action) || after.allows(action));
             }
@@ -429,9 +510,9 @@ mod properties {
         #[test]
         fn strangers_get_nothing_and_admins_everything(rules in rule_set(), f in function()) {
             let stranger = Principal { subject: "nobody".into(), tenant: "acme".into(), groups: ["x".to_owned()].into() };
-            prop_assert_eq!(authorize(&stranger, "admins", &rules, &f), Permissions::default());
+            prop_assert_eq!(authorize(&stranger, "admins", &rules, &f, None), Permissions::default());
             let admin = Principal { subject: "root".into(), tenant: "acme".into(), groups: ["admins".to_owned()].into() };
-            prop_assert_eq!(authorize(&admin, "admins", &rules, &f), Permissions::ALL);
+            prop_assert_eq!(authorize(&admin, "admins", &rules, &f, None), Permissions::ALL);
         }
     }
 }

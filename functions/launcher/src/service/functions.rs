@@ -13,7 +13,7 @@ use crate::domain::connection::{Connection, LiveCredentials};
 use crate::domain::function::{FunctionDetail, FunctionRef, FunctionSummary, InvokeMode, InvokeOutcome};
 use crate::domain::idempotency::{self, Claim, StoredOutcome};
 use crate::domain::names;
-use crate::domain::rules::{authorize, could_select, Action, Permissions};
+use crate::domain::rules::{authorize, could_select, needs_tags, Action, Permissions};
 use crate::error::{LauncherError, Result};
 use crate::identity::Principal;
 use crate::ports::RemoteFunction;
@@ -109,16 +109,30 @@ impl Launcher {
         let admin = self.is_admin(principal);
         let mut functions = Vec::new();
         let mut errors = Vec::new();
+        let tagged = needs_tags(principal, &self.admin_group, &rules);
         for (connection, region, listed) in listings {
+            // Tags only when they can change the answer (tag selectors, opt-in), and cached.
+            let listed = match (listed, tagged) {
+                (Ok(remote), true) => match &credentials[connection.id.as_str()] {
+                    Ok(creds) => {
+                        let arns = remote.iter().map(|f| f.arn.clone()).collect();
+                        self.tags_of(creds, region, arns).await.map(|tags| (remote, Some(tags)))
+                    }
+                    Err(e) => Err(e.clone()),
+                },
+                (Ok(remote), false) => Ok((remote, None)),
+                (Err(e), _) => Err(e),
+            };
             match listed {
-                Ok(remote) => {
+                Ok((remote, tags)) => {
                     for f in remote {
                         let reference = FunctionRef {
                             connection: connection.id.clone(),
                             region: region.clone(),
                             name: f.name.clone(),
                         };
-                        let permissions = authorize(principal, &self.admin_group, &rules, &reference);
+                        let function_tags = tags.as_ref().and_then(|t| t.get(&f.arn));
+                        let permissions = authorize(principal, &self.admin_group, &rules, &reference, function_tags);
                         if permissions.view {
                             functions.push(summary(connection, region, f, permissions));
                         }
@@ -158,7 +172,20 @@ impl Launcher {
         if !connection.regions.contains(&reference.region) {
             return Err(LauncherError::FunctionNotFound);
         }
-        let permissions = authorize(principal, &self.admin_group, &rules, reference);
+        let mut permissions = authorize(principal, &self.admin_group, &rules, reference, None);
+        if permissions != Permissions::ALL && needs_tags(principal, &self.admin_group, &rules) {
+            // The function's tags may grant more: read them (cached) before deciding. A missing
+            // function has no tags, so it stays as hidden as any other.
+            let credentials = self.credentials(principal, &connection).await?;
+            let arn =
+                format!("arn:aws:lambda:{}:{}:function:{}", reference.region, connection.account_id, reference.name);
+            let tags = match self.tags_of(&credentials, &reference.region, vec![arn.clone()]).await {
+                Ok(mut tags) => tags.remove(&arn),
+                Err(LauncherError::FunctionNotFound) => None,
+                Err(e) => return Err(e),
+            };
+            permissions = authorize(principal, &self.admin_group, &rules, reference, tags.as_ref());
+        }
         if !permissions.view {
             return Err(LauncherError::FunctionNotFound);
         }

@@ -7,6 +7,7 @@ mod credentials;
 mod functions;
 mod link_tokens;
 mod rules;
+mod tags;
 mod time;
 
 use std::sync::Arc;
@@ -30,6 +31,7 @@ pub struct Launcher {
     idempotency: Arc<dyn IdempotencyStore>,
     admin_group: String,
     role_credentials: RoleCredentialCache,
+    tags: tags::TagCache,
 }
 
 /// The stores a launcher keeps its state in (one DynamoDB table implements all of them).
@@ -57,6 +59,7 @@ impl Launcher {
             accounts,
             admin_group: admin_group.into(),
             role_credentials: RoleCredentialCache::default(),
+            tags: tags::TagCache::default(),
         }
     }
 

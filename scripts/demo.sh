@@ -127,8 +127,8 @@ python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); a["PhysicalResource
 [[ "$(field '["Status"]' <"$state/cfn-answer.json")" == SUCCESS ]] || { cat "$state/bootstrap.log"; exit 1; }
 api alice GET /connections/ops-account; expect 200
 
-bold "8. alice writes the rules: ops may run report-* anywhere and see billing-close"
-rules='{"grants":[{"groups":["ops"],"functions":["report-*"],"actions":["invoke"]},{"groups":["ops"],"functions":["billing-close"],"actions":["view"]}]}'
+bold "8. alice writes the rules: ops may run report-* anywhere and see billing-close; function owners may opt in"
+rules='{"tag_opt_in":true,"grants":[{"groups":["ops"],"functions":["report-*"],"actions":["invoke"]},{"groups":["ops"],"functions":["billing-close"],"actions":["view"]}]}'
 printf '\n$ curl -X PUT %s/rules -H "Authorization: Bearer $ALICE_TOKEN" -H '"'"'If-Match: "0"'"'"' -d '"'"'%s'"'"'\n' "$base" "$rules"
 status=$(curl -sS -o "$state/body" -w '%{http_code}' -X PUT -H "Authorization: Bearer $token_alice" -H 'If-Match: "0"' \
   -H 'Content-Type: application/json' --data-binary "$rules" "$base/rules")
@@ -155,6 +155,24 @@ api olivia POST '/functions/prod/us-east-1/billing-close/invoke' '{}'; expect 40
 printf '\n(db-migrate exists, but olivia may not see it: the answer is the one a missing function gets)'
 api olivia POST '/functions/prod/us-east-1/db-migrate/invoke' '{}'; expect 404
 api olivia GET /connections; expect 403
+
+echo "(inventory-sync is visible to olivia because its owner tagged it launcher:groups=ops)"
+api olivia POST '/functions/prod/us-east-1/inventory-sync/invoke' '{"full": false}'; expect 200
+
+bold "10b. A retried request with the same Idempotency-Key returns the first outcome; nothing runs twice"
+for attempt in 1 2; do
+  printf '\n$ curl -X POST %s/functions/prod/us-east-1/report-weekly/invoke -H "Authorization: Bearer $OLIVIA_TOKEN" -H "Idempotency-Key: weekly-2026-49" -d %s\n' "$base" "'{\"week\": 49}'"
+  curl -sS -D "$state/headers" -o "$state/body" -X POST -H "Authorization: Bearer $token_olivia" \
+    -H 'Idempotency-Key: weekly-2026-49' -H 'Content-Type: application/json' --data-binary '{"week": 49}' \
+    "$base/functions/prod/us-east-1/report-weekly/invoke"
+  replayed=$(grep -i '^idempotent-replayed:' "$state/headers" | tr -d '\r' | cut -d' ' -f2 || true)
+  echo "attempt $attempt: HTTP $(head -1 "$state/headers" | cut -d' ' -f2), request_id $(field '["request_id"]' <"$state/body"), Idempotent-Replayed: ${replayed:-no}"
+  [[ $attempt == 1 ]] && first_request=$(field '["request_id"]' <"$state/body")
+done
+[[ "$(field '["request_id"]' <"$state/body")" == "$first_request" && "$replayed" == true ]] || { echo "demo: the retry ran again" >&2; exit 1; }
+
+bold "10c. alice reads the audit trail: who ran what, allowed or not, newest first (payloads are never stored)"
+api alice GET '/audit?limit=12'; expect 200
 
 bold "11. mallory, admin of another tenant, cannot reach acme's accounts"
 api mallory GET /functions; expect 200

@@ -1,7 +1,7 @@
 """Creates the demo's sample customer accounts in the local AWS (moto). Run by scripts/demo.sh
 with the .venv Python.
 
-  demo_seed.py access-key          account 210987654321 with six functions and an IAM user;
+  demo_seed.py access-key          account 210987654321 with seven functions and an IAM user;
                                    prints the access key the account admin hands to the launcher
   demo_seed.py role EXTERNAL_ID    account 310987654321 with two functions and the role that
                                    infra/cross-account-role.yaml creates; prints the role ARN
@@ -38,6 +38,7 @@ FUNCTIONS = [
     ("us-east-1", "report-weekly", "Builds the weekly sales report", {"team": "ops"}),
     ("us-east-1", "billing-close", "Closes the billing month", {"team": "billing"}),
     ("us-east-1", "db-migrate", "Runs database migrations (admins only)", {"team": "platform"}),
+    ("us-east-1", "inventory-sync", "Syncs inventory; its owner opted it in for ops", {"launcher:groups": "ops"}),
     ("eu-west-1", "eu-cleanup", "Deletes expired EU data", {"team": "ops"}),
 ]
 

@@ -25,6 +25,15 @@ if isinstance(body, dict) and isinstance(body.get("functions"), list):
         print(f'! {e["connection"]}/{e["region"]}: {e["code"]}')
     sys.exit()
 
+if isinstance(body, dict) and isinstance(body.get("records"), list):
+    for r in body["records"]:
+        what = "/".join(r[k] for k in ("connection", "region", "function") if r.get(k)) or r.get("detail", "")
+        extra = r.get("error_code") or (r.get("detail") if r.get("detail") != what else "") or ""
+        print(f'{r["at"]}  {r["subject"]:<12} {r["action"]:<12} {r["outcome"]:<15} {what:<32} {extra}')
+    if not body["records"]:
+        print("(no records)")
+    sys.exit()
+
 pretty = json.dumps(body, indent=2)
 # Keep lists of scalars on one line.
 pretty = re.sub(r"\[\s+((?:\"[^\"]*\"|[\d.]+)(?:,\s+(?:\"[^\"]*\"|[\d.]+))*)\s+\]",

@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use http::{Method, StatusCode};
 use launcher::aws::audit::DynamoAudit;
-use launcher::AppState;
 use launcher_tests::*;
 use serde_json::{json, Value};
 
@@ -121,13 +120,7 @@ async fn an_invocation_whose_record_cannot_be_written_does_not_run() {
         "no-such-audit-table",
         90,
     )));
-    let state = Arc::new(AppState {
-        config: launcher.state.config.clone(),
-        authenticator: launcher::app::Authenticator::Jwt(Box::new(
-            launcher::identity::jwt::JwtVerifier::hs256(&HS256_SECRET.to_owned().into(), ISSUER, AUDIENCE).unwrap(),
-        )),
-        launcher: broken,
-    });
+    let state = launcher.serving(broken);
     let app = launcher::http::router(state, launcher::http::Routes::All);
     let refused =
         call(app, Method::POST, "/functions/prod/us-east-1/hello/invoke", Some(&admin_token("acme")), None, &[]).await;

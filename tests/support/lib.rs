@@ -252,12 +252,17 @@ impl TestLauncher {
     /// The same launcher (store, key, tokens) reaching AWS Lambda and STS through `accounts`,
     /// e.g. an adapter whose SDK calls aws-smithy-mocks answers.
     pub fn with_accounts(&self, accounts: launcher::aws::lambda::AwsLambdaAccounts) -> Arc<AppState> {
+        self.serving(self.state.launcher.with_accounts(Arc::new(accounts)))
+    }
+
+    /// App state that serves `launcher` (a variant of this one) with this launcher's configuration.
+    pub fn serving(&self, launcher: launcher::service::Launcher) -> Arc<AppState> {
         Arc::new(AppState {
             config: test_config(&self.table, &self.key_alias, hs256_auth()),
             authenticator: launcher::app::Authenticator::Jwt(Box::new(
                 launcher::identity::jwt::JwtVerifier::hs256(&HS256_SECRET.to_owned().into(), ISSUER, AUDIENCE).unwrap(),
             )),
-            launcher: self.state.launcher.with_accounts(Arc::new(accounts)),
+            launcher,
         })
     }
 

@@ -30,7 +30,7 @@ api() {
   local who=$1 method=$2 path=$3 body=${4:-} shown=${5:-${4:-}}
   local token_var="token_$who"
   local args=(-sS -o "$state/body" -w '%{http_code}' -X "$method" -H "Authorization: Bearer ${!token_var}")
-  printf '\n$ curl -X %s %s%s -H "Authorization: Bearer $%s_TOKEN"' "$method" "$base" "$path" "${who^^}"
+  printf '\n$ curl -X %s "%s%s" -H "Authorization: Bearer $%s_TOKEN"' "$method" "$base" "$path" "${who^^}"
   if [[ -n "$body" ]]; then
     args+=(-H 'Content-Type: application/json' --data-binary "$body")
     printf " -d '%s'" "$shown"
@@ -62,7 +62,7 @@ trap cleanup EXIT
 bold "1. Provision the launcher's table and KMS key (the same table definition template.yaml declares)"
 "$bin" provision
 
-bold "2. Customer account 210987654321: six functions in two regions, an IAM user with policies/launcher-access-policy.json"
+bold "2. Customer account 210987654321: seven functions in two regions, an IAM user with policies/launcher-access-policy.json"
 "$root/.venv/bin/python" "$root/scripts/demo_seed.py" access-key >"$state/account.json"
 echo "access key $(field '["access_key_id"]' <"$state/account.json") (its secret stays in a file of this run, removed at the end)"
 
@@ -76,7 +76,7 @@ for _ in $(seq 1 100); do
   kill -0 "$server_pid" 2>/dev/null || { cat "$state/server.log"; exit 1; }
   sleep 0.1
 done
-echo "listening on $base (log: $state/server.log)"
+echo "listening on $base (its log is shown if the demo fails)"
 
 bold "4. Three users sign in (development tokens; deployed, your identity provider issues them)"
 token_alice=$("$bin" mint-token --sub alice@acme --tenant acme --groups launcher-admins)
@@ -129,10 +129,10 @@ api alice GET /connections/ops-account; expect 200
 
 bold "8. alice writes the rules: ops may run report-* anywhere and see billing-close; function owners may opt in"
 rules='{"tag_opt_in":true,"grants":[{"groups":["ops"],"functions":["report-*"],"actions":["invoke"]},{"groups":["ops"],"functions":["billing-close"],"actions":["view"]}]}'
-printf '\n$ curl -X PUT %s/rules -H "Authorization: Bearer $ALICE_TOKEN" -H '"'"'If-Match: "0"'"'"' -d '"'"'%s'"'"'\n' "$base" "$rules"
-status=$(curl -sS -o "$state/body" -w '%{http_code}' -X PUT -H "Authorization: Bearer $token_alice" -H 'If-Match: "0"' \
-  -H 'Content-Type: application/json' --data-binary "$rules" "$base/rules")
-echo "HTTP $status (ETag \"1\")"
+printf '\n$ curl -X PUT "%s/rules" -H "Authorization: Bearer $ALICE_TOKEN" -H '"'"'If-Match: "0"'"'"' -d '"'"'%s'"'"'\n' "$base" "$rules"
+status=$(curl -sS -D "$state/headers" -o "$state/body" -w '%{http_code}' -X PUT -H "Authorization: Bearer $token_alice" \
+  -H 'If-Match: "0"' -H 'Content-Type: application/json' --data-binary "$rules" "$base/rules")
+echo "HTTP $status, $(grep -i '^etag:' "$state/headers" | tr -d '\r' || true)"
 [[ "$status" == 200 ]] || { cat "$state/body"; exit 1; }
 
 bold "9. alice (tenant admin) sees everything in all three accounts and runs it"
@@ -154,6 +154,10 @@ api olivia POST '/functions/prod/us-east-1/report-daily/invoke?mode=async' '{}';
 api olivia POST '/functions/prod/us-east-1/billing-close/invoke' '{}'; expect 403
 printf '\n(db-migrate exists, but olivia may not see it: the answer is the one a missing function gets)'
 api olivia POST '/functions/prod/us-east-1/db-migrate/invoke' '{}'; expect 404
+hidden_answer=$(cat "$state/body")
+api olivia POST '/functions/prod/us-east-1/no-such-function/invoke' '{}'; expect 404
+[[ "$(cat "$state/body")" == "$hidden_answer" ]] || { echo "demo: a hidden function answered differently from a missing one" >&2; exit 1; }
+echo "(byte for byte the same answer as for db-migrate)"
 api olivia GET /connections; expect 403
 
 echo "(inventory-sync is visible to olivia because its owner tagged it launcher:groups=ops)"
@@ -161,7 +165,7 @@ api olivia POST '/functions/prod/us-east-1/inventory-sync/invoke' '{"full": fals
 
 bold "10b. A retried request with the same Idempotency-Key returns the first outcome; nothing runs twice"
 for attempt in 1 2; do
-  printf '\n$ curl -X POST %s/functions/prod/us-east-1/report-weekly/invoke -H "Authorization: Bearer $OLIVIA_TOKEN" -H "Idempotency-Key: weekly-2026-49" -d %s\n' "$base" "'{\"week\": 49}'"
+  printf '\n$ curl -X POST "%s/functions/prod/us-east-1/report-weekly/invoke" -H "Authorization: Bearer $OLIVIA_TOKEN" -H "Idempotency-Key: weekly-2026-49" -d %s\n' "$base" "'{\"week\": 49}'"
   curl -sS -D "$state/headers" -o "$state/body" -X POST -H "Authorization: Bearer $token_olivia" \
     -H 'Idempotency-Key: weekly-2026-49' -H 'Content-Type: application/json' --data-binary '{"week": 49}' \
     "$base/functions/prod/us-east-1/report-weekly/invoke"
@@ -172,7 +176,7 @@ done
 [[ "$(field '["request_id"]' <"$state/body")" == "$first_request" && "$replayed" == true ]] || { echo "demo: the retry ran again" >&2; exit 1; }
 
 bold "10c. alice reads the audit trail: who ran what, allowed or not, newest first (payloads are never stored)"
-api alice GET '/audit?limit=12'; expect 200
+api alice GET '/audit?limit=16'; expect 200
 
 bold "11. mallory, admin of another tenant, cannot reach acme's accounts"
 api mallory GET /functions; expect 200

@@ -29,7 +29,9 @@ if isinstance(body, dict) and isinstance(body.get("records"), list):
     for r in body["records"]:
         what = "/".join(r[k] for k in ("connection", "region", "function") if r.get(k)) or r.get("detail", "")
         extra = r.get("error_code") or (r.get("detail") if r.get("detail") != what else "") or ""
-        print(f'{r["at"]}  {r["subject"]:<12} {r["action"]:<12} {r["outcome"]:<15} {what:<32} {extra}')
+        at = r["at"].rstrip("Z")
+        at = (at + ".000")[:23] if "." not in at else (at + "00")[:23]
+        print(f'{at}Z  {r["subject"]:<12} {r["action"]:<12} {r["outcome"]:<15} {what:<34} {extra}')
     if not body["records"]:
         print("(no records)")
     sys.exit()

@@ -143,12 +143,7 @@ async fn create_update_delete_over_https() {
     // No secret and no link token in any answer or log line.
     let logs = logs.text();
     assert!(logs.contains("custom resource request"));
-    for secret in [&first_secret, &second_secret, &first_token, &second_token] {
-        assert!(!logs.contains(secret.as_str()), "secret or token in the log");
-        for answer in s.sink.all() {
-            assert!(!answer.body.contains(secret.as_str()), "secret or token in an answer");
-        }
-    }
+    s.sink.assert_nothing_leaked(&logs, &[&first_secret, &second_secret, &first_token, &second_token]);
 }
 
 #[tokio::test]

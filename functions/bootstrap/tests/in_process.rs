@@ -164,12 +164,7 @@ async fn create_update_delete_and_delete_again() {
     // Neither secret in any answer or log line.
     let logs = logs.text();
     assert!(logs.contains("custom resource request"), "logs were captured");
-    for secret in [&first_secret, &second_secret] {
-        assert!(!logs.contains(secret.as_str()), "secret in the log");
-        for answer in s.sink.all() {
-            assert!(!answer.body.contains(secret.as_str()), "secret in an answer");
-        }
-    }
+    s.sink.assert_nothing_leaked(&logs, &[&first_secret, &second_secret]);
 }
 
 #[tokio::test]

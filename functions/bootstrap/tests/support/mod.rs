@@ -98,6 +98,16 @@ impl ResponseSink {
     }
 
     /// The answers that went to `url`.
+    /// Fails if any of `secrets` is in `logs` or in any answer this sink received.
+    pub fn assert_nothing_leaked(&self, logs: &str, secrets: &[&String]) {
+        for secret in secrets {
+            assert!(!logs.contains(secret.as_str()), "a secret or token in the log");
+            for answer in self.all() {
+                assert!(!answer.body.contains(secret.as_str()), "a secret or token in an answer");
+            }
+        }
+    }
+
     pub fn to(&self, url: &str) -> Vec<Received> {
         let path = url.strip_prefix(&self.base).unwrap();
         self.all().into_iter().filter(|r| r.path_and_query == path).collect()

@@ -53,6 +53,24 @@ pub fn unique(prefix: &str) -> String {
     format!("{prefix}-{}", &uuid::Uuid::new_v4().simple().to_string()[..12])
 }
 
+/// A fresh customer account in moto (a new random 12-digit id) and admin credentials acting in
+/// it: moto routes calls made with an assumed role's credentials to the role's account.
+pub async fn fresh_account() -> (String, SdkConfig) {
+    let digits: String = uuid::Uuid::new_v4().as_u128().to_string().chars().take(12).collect();
+    let account_id = format!("{digits:0>12}");
+    let assumed = aws_sdk_sts::Client::new(&launcher_sdk().await)
+        .assume_role()
+        .role_arn(format!("arn:aws:iam::{account_id}:role/test-setup"))
+        .role_session_name("test-setup")
+        .send()
+        .await
+        .expect("assume a role into the customer account");
+    let c = assumed.credentials().expect("credentials");
+    let credentials =
+        Credentials::new(c.access_key_id(), c.secret_access_key(), Some(c.session_token().to_owned()), None, "setup");
+    (account_id, sdk_config(credentials, REGION).await)
+}
+
 /// A customer AWS account in moto with an IAM user whose access key the launcher links.
 pub struct CustomerAccount {
     pub account_id: String,
@@ -64,29 +82,7 @@ pub struct CustomerAccount {
 
 impl CustomerAccount {
     pub async fn create() -> Self {
-        let digits: String = uuid::Uuid::new_v4().as_u128().to_string().chars().take(12).collect();
-        let account_id = format!("{digits:0>12}");
-        let launcher = launcher_sdk().await;
-        // Moto routes calls made with an assumed role's credentials to the role's account.
-        let assumed = aws_sdk_sts::Client::new(&launcher)
-            .assume_role()
-            .role_arn(format!("arn:aws:iam::{account_id}:role/test-setup"))
-            .role_session_name("test-setup")
-            .send()
-            .await
-            .expect("assume a role into the customer account");
-        let c = assumed.credentials().expect("credentials");
-        let admin = sdk_config(
-            Credentials::new(
-                c.access_key_id(),
-                c.secret_access_key(),
-                Some(c.session_token().to_owned()),
-                None,
-                "setup",
-            ),
-            REGION,
-        )
-        .await;
+        let (account_id, admin) = fresh_account().await;
         let iam = aws_sdk_iam::Client::new(&admin);
         iam.create_user().user_name("lambda-launcher").send().await.expect("create user");
         let key = iam.create_access_key().user_name("lambda-launcher").send().await.expect("create access key");

@@ -17,7 +17,7 @@ use axum::routing::put;
 use axum::Router;
 use bootstrap::{Bootstrap, Limits};
 use http::{HeaderMap, Method, StatusCode};
-use launcher_tests::{launcher_sdk, sdk_config, TestLauncher, REGION};
+use launcher_tests::{TestLauncher, REGION};
 use serde_json::{json, Value};
 use tokio::time::Instant;
 
@@ -278,28 +278,7 @@ pub fn policy_of(answer: &Value) -> String {
 
 /// Admin credentials in a fresh customer account in moto (an assumed role there).
 pub async fn customer_account() -> (String, SdkConfig) {
-    let digits: String = uuid::Uuid::new_v4().as_u128().to_string().chars().take(12).collect();
-    let account = format!("{digits:0>12}");
-    let assumed = aws_sdk_sts::Client::new(&launcher_sdk().await)
-        .assume_role()
-        .role_arn(format!("arn:aws:iam::{account}:role/bootstrap-admin"))
-        .role_session_name("bootstrap-test")
-        .send()
-        .await
-        .expect("assume a role into the customer account");
-    let c = assumed.credentials().unwrap();
-    let sdk = sdk_config(
-        Credentials::new(
-            c.access_key_id(),
-            c.secret_access_key(),
-            Some(c.session_token().to_owned()),
-            None,
-            "customer-admin",
-        ),
-        REGION,
-    )
-    .await;
-    (account, sdk)
+    launcher_tests::fresh_account().await
 }
 
 /// The launcher's real router on a loopback port, with faults a test may switch on.

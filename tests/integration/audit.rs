@@ -100,8 +100,15 @@ async fn invocations_links_and_rule_changes_are_recorded_newest_first() {
     let bad = launcher.get("/audit?from=yesterday", &admin).await;
     assert_eq!(bad.code(), "invalid_request");
 
-    // Admins only, and per tenant.
-    assert_eq!(launcher.get("/audit", &ops).await.status, StatusCode::FORBIDDEN);
+    // Anyone else reads only their own records, whatever subject they ask for; per tenant.
+    let own = records(&launcher.get("/audit", &ops).await);
+    assert_eq!(own.len(), 3);
+    assert!(own.iter().all(|r| r["subject"] == "olivia"));
+    assert_eq!(records(&launcher.get("/audit?subject=olivia", &ops).await), own);
+    assert_eq!(records(&launcher.get("/audit?subject=admin@acme", &ops).await).len(), 0);
+    assert_eq!(records(&launcher.get("/audit?function=prod/", &ops).await).len(), 3);
+    let stranger = token("sam", "acme", &["ops"]);
+    assert_eq!(records(&launcher.get("/audit", &stranger).await).len(), 0);
     assert_eq!(records(&launcher.get("/audit", &admin_token("globex")).await).len(), 0);
 }
 

@@ -24,6 +24,12 @@ async fn every_endpoint_with_every_foreign_identifier_looks_like_nothing() {
     let acme_run = launcher.post_json("/functions/prod/us-east-1/acme-only/invoke", &acme, &json!({})).await;
     assert_eq!(acme_run.status, StatusCode::OK);
     launcher.set_rules("acme", json!({"grants": [{"groups": ["ops"], "actions": ["invoke"]}]})).await;
+    for path in
+        ["/functions/prod/us-east-1/acme-only/presets/p1", "/functions/acme-conn/us-east-1/acme-only/presets/p1"]
+    {
+        let body = Some(json!({"payload": {"acme": true}}).to_string().into_bytes());
+        assert_eq!(launcher.call(Method::PUT, path, Some(&acme), body).await.status, StatusCode::CREATED);
+    }
 
     // The attacker is globex's admin (every right in globex) and, separately, a globex operator.
     let attackers = [admin_token("globex"), token("gus@globex", "globex", &["ops"])];
@@ -60,6 +66,36 @@ async fn every_endpoint_with_every_foreign_identifier_looks_like_nothing() {
             Method::POST,
             Some("{}"),
         ),
+        (
+            "/functions/prod/us-east-1/acme-only/presets",
+            "/functions/prod/us-east-1/no-such-fn/presets",
+            Method::GET,
+            None,
+        ),
+        (
+            "/functions/acme-conn/us-east-1/acme-only/presets",
+            "/functions/no-conn/us-east-1/acme-only/presets",
+            Method::GET,
+            None,
+        ),
+        (
+            "/functions/acme-conn/us-east-1/acme-only/presets/p1",
+            "/functions/no-conn/us-east-1/acme-only/presets/p1",
+            Method::PUT,
+            Some(r#"{"payload": {"globex": true}}"#),
+        ),
+        (
+            "/functions/acme-conn/us-east-1/acme-only/presets/p1",
+            "/functions/no-conn/us-east-1/acme-only/presets/p1",
+            Method::DELETE,
+            None,
+        ),
+        (
+            "/functions/prod/us-east-1/acme-only/invoke?preset=p1",
+            "/functions/prod/us-east-1/no-such-fn/invoke?preset=p1",
+            Method::POST,
+            None,
+        ),
         ("/connections/acme-conn", "/connections/no-conn", Method::GET, None),
         ("/connections/acme-conn", "/connections/no-conn", Method::DELETE, None),
     ];
@@ -72,7 +108,8 @@ async fn every_endpoint_with_every_foreign_identifier_looks_like_nothing() {
                 let a = call(launcher.router(), method.clone(), foreign, Some(attacker), bytes.clone(), &headers).await;
                 let b = call(launcher.router(), method.clone(), missing, Some(attacker), bytes, &headers).await;
                 assert_eq!((a.status, &a.text), (b.status, &b.text), "{method} {foreign} vs {missing}");
-                assert!(a.status.is_client_error() || a.json["records"] == json!([]), "{method} {foreign}: {}", a.text);
+                let empty = a.json["records"] == json!([]) || a.json["presets"] == json!([]);
+                assert!(a.status.is_client_error() || empty, "{method} {foreign}: {}", a.text);
                 cells += 1;
             }
         }
@@ -86,8 +123,14 @@ async fn every_endpoint_with_every_foreign_identifier_looks_like_nothing() {
     // Nothing of acme's changed: its connections, rules, and its run is still in its own trail.
     assert_eq!(launcher.get("/connections", &acme).await.json["connections"].as_array().unwrap().len(), 2);
     assert_eq!(launcher.get("/rules", &acme).await.json["version"], 1);
+    for conn in ["prod", "acme-conn"] {
+        let presets = launcher.get(&format!("/functions/{conn}/us-east-1/acme-only/presets"), &acme).await;
+        assert_eq!(presets.json["presets"][0]["payload"], json!({"acme": true}), "{}", presets.text);
+    }
     let trail = launcher.get("/audit?function=prod/us-east-1/acme-only", &acme).await;
-    assert_eq!(trail.json["records"].as_array().unwrap().len(), 1, "{}", trail.text);
+    let actions: Vec<&str> =
+        trail.json["records"].as_array().unwrap().iter().map(|r| r["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["preset_save", "invoke"], "{}", trail.text);
     // Writes from globex stayed in globex.
     assert_eq!(launcher.get("/rules", &admin_token("globex")).await.json["version"], 0);
     eprintln!(
@@ -95,5 +138,5 @@ async fn every_endpoint_with_every_foreign_identifier_looks_like_nothing() {
         attackers.len(),
         probes.len()
     );
-    assert_eq!(cells, 2 * (12 * 2 + 1));
+    assert_eq!(cells, 2 * (17 * 2 + 1));
 }

@@ -4,12 +4,14 @@
 mod access;
 mod audit;
 mod auth;
+mod console;
 mod flow;
 mod handlers;
 mod idempotency;
 mod isolation;
 mod link_tokens;
 mod over_http;
+mod presets;
 mod role_requests;
 mod roles;
 mod sdk_faults;

@@ -133,6 +133,8 @@ async fn template_routes_match_each_functions_router() {
                 .replace("{connection}", "c")
                 .replace("{region}", "us-east-1")
                 .replace("{name}", "n")
+                .replace("{preset}", "p")
+                .replace("{asset}", "console.js")
                 .replace("{id}", "c");
             let reply = call(
                 router(state.clone(), routes),
@@ -144,14 +146,22 @@ async fn template_routes_match_each_functions_router() {
             )
             .await;
             // Without credentials: the route exists and its authentication ran first. Only the
-            // link-token routes skip the JWT authorizer, and they check their own token.
+            // link-token routes and the console's static page and assets skip the JWT
+            // authorizer: the former check their own token, the latter hold no data.
             let unauthorized_by_api_gateway = event["Properties"]["Auth"]["Authorizer"].as_str() == Some("NONE");
-            let expected_code = if unauthorized_by_api_gateway { "link_token_invalid" } else { "unauthenticated" };
-            assert_eq!(reply.code(), expected_code, "{method} {path} is not served by {routes:?}: {}", reply.text);
+            let console = path == "/" || path == "/console/{asset}";
+            if console {
+                assert_eq!(reply.status, http::StatusCode::OK, "{method} {path} not served by {routes:?}");
+                assert!(reply.headers.contains_key("content-security-policy"), "{method} {path}");
+                assert_eq!((method.as_str(), routes), ("GET", list::ROUTES), "the list function serves the console");
+            } else {
+                let expected_code = if unauthorized_by_api_gateway { "link_token_invalid" } else { "unauthenticated" };
+                assert_eq!(reply.code(), expected_code, "{method} {path} is not served by {routes:?}: {}", reply.text);
+            }
             assert_eq!(
                 unauthorized_by_api_gateway,
-                path == "/link",
-                "{method} {path}: only /link may skip the JWT authorizer"
+                path == "/link" || console,
+                "{method} {path}: only /link and the console's static routes may skip the JWT authorizer"
             );
             declared.insert((method, path));
         }
@@ -171,6 +181,11 @@ async fn template_routes_match_each_functions_router() {
         ("GET", "/rules"),
         ("PUT", "/rules"),
         ("GET", "/audit"),
+        ("GET", "/functions/{connection}/{region}/{name}/presets"),
+        ("PUT", "/functions/{connection}/{region}/{name}/presets/{preset}"),
+        ("DELETE", "/functions/{connection}/{region}/{name}/presets/{preset}"),
+        ("GET", "/"),
+        ("GET", "/console/{asset}"),
     ]
     .into_iter()
     .map(|(m, p)| (m.to_owned(), p.to_owned()))

@@ -206,6 +206,7 @@ pub fn test_config(table: &str, key_alias: &str, auth: AuthMode) -> Config {
         // Unset: the launcher asks STS, as it does when deployed without the variable.
         account_id: None,
         audit_retention_days: launcher::config::DEFAULT_AUDIT_RETENTION_DAYS,
+        console: Default::default(),
     }
 }
 

@@ -56,6 +56,7 @@ impl AppState {
         let stores = Stores {
             connections: store.clone(),
             rules: store.clone(),
+            presets: store.clone(),
             idempotency: store,
             audit: Arc::new(DynamoAudit::new(
                 aws_sdk_dynamodb::Client::new(sdk),

@@ -63,6 +63,59 @@ pub struct Config {
     pub account_id: Option<String>,
     /// How long audit records are kept (DynamoDB TTL).
     pub audit_retention_days: u64,
+    /// What the web console's sign-in needs to know (served as `/console/config.json`).
+    pub console: ConsoleSettings,
+}
+
+/// The web console's sign-in settings. Public: they are served to every browser.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConsoleSettings {
+    /// The OIDC issuer the console signs in against (authorization code + PKCE).
+    pub issuer: Option<String>,
+    /// The console's OIDC client id (a public client: no secret).
+    pub client_id: Option<String>,
+    /// Scopes the console asks for.
+    pub scopes: String,
+    /// Which token of the code exchange the console sends to the API: `access_token` or `id_token`.
+    pub token: String,
+    /// Extra origins the browser may fetch (the issuer's token endpoint when it is not on the
+    /// issuer's origin), for the Content-Security-Policy.
+    pub connect_origins: Vec<String>,
+    /// The development sign-in: only the local server sets this, never from the environment.
+    pub dev_sign_in: bool,
+}
+
+impl ConsoleSettings {
+    fn from_env() -> Result<Self> {
+        let origin_ok = |o: &str| {
+            (o.starts_with("https://") || o.starts_with("http://127.0.0.1") || o.starts_with("http://localhost"))
+                && !o.contains(|c: char| c.is_whitespace() || c == ';' || c == ',' || c == '\'')
+        };
+        let issuer = optional("LAUNCHER_CONSOLE_ISSUER").or_else(|| optional("LAUNCHER_JWT_ISSUER"));
+        if let Some(issuer) = &issuer {
+            if !origin_ok(issuer.as_str()) {
+                return Err(config_error("LAUNCHER_CONSOLE_ISSUER must be an https:// URL"));
+            }
+        }
+        let connect_origins: Vec<String> = optional("LAUNCHER_CONSOLE_CONNECT_ORIGINS")
+            .map(|v| v.split([',', ' ']).filter(|o| !o.is_empty()).map(str::to_owned).collect())
+            .unwrap_or_default();
+        if let Some(bad) = connect_origins.iter().find(|o| !origin_ok(o.as_str())) {
+            return Err(config_error(format!("LAUNCHER_CONSOLE_CONNECT_ORIGINS: '{bad}' is not an https:// origin")));
+        }
+        let token = optional("LAUNCHER_CONSOLE_TOKEN").unwrap_or_else(|| "access_token".into());
+        if token != "access_token" && token != "id_token" {
+            return Err(config_error("LAUNCHER_CONSOLE_TOKEN must be access_token or id_token"));
+        }
+        Ok(Self {
+            issuer,
+            client_id: optional("LAUNCHER_CONSOLE_CLIENT_ID"),
+            scopes: optional("LAUNCHER_CONSOLE_SCOPES").unwrap_or_else(|| "openid profile email".into()),
+            token,
+            connect_origins,
+            dev_sign_in: false,
+        })
+    }
 }
 
 impl Config {
@@ -93,6 +146,7 @@ impl Config {
                     .filter(|d| (1..=3650).contains(d))
                     .ok_or_else(|| config_error("LAUNCHER_AUDIT_RETENTION_DAYS must be 1-3650"))?,
             },
+            console: ConsoleSettings::from_env()?,
         })
     }
 }

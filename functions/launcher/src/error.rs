@@ -40,6 +40,7 @@ error_codes! {
     PayloadTooLarge => ("payload_too_large", 413, "Payload too large"),
     FunctionNotFound => ("function_not_found", 404, "Function not found"),
     ConnectionNotFound => ("connection_not_found", 404, "Connection not found"),
+    PresetNotFound => ("preset_not_found", 404, "Preset not found"),
     RouteNotFound => ("route_not_found", 404, "No such route"),
     MethodNotAllowed => ("method_not_allowed", 405, "Method not allowed"),
     ConnectionExists => ("connection_exists", 409, "Connection already exists"),
@@ -48,6 +49,9 @@ error_codes! {
     IdempotencyInFlight => ("idempotency_in_flight", 409, "A request with this Idempotency-Key is running"),
     IdempotencyKeyReused => ("idempotency_key_reused", 422, "The Idempotency-Key was used for another request"),
     LinkValidationFailed => ("link_validation_failed", 422, "The account could not be linked"),
+    PayloadSchemaViolation => ("payload_schema_violation", 422, "The payload does not match the function's input schema"),
+    InputSchemaInvalid => ("input_schema_invalid", 422, "The function's input schema is not usable"),
+    PresetLimitReached => ("preset_limit_reached", 409, "Too many presets"),
     PreconditionRequired => ("precondition_required", 428, "Precondition required"),
     Throttled => ("throttled", 429, "Throttled"),
     FunctionError => ("function_error", 502, "The function returned an error"),
@@ -92,6 +96,16 @@ pub enum LauncherError {
     FunctionNotFound,
     #[error("no such connection")]
     ConnectionNotFound,
+    #[error("no such preset for this function")]
+    PresetNotFound,
+    /// `pointer` is an RFC 6901 pointer into the payload; both come from the launcher, never
+    /// from payload values.
+    #[error("the payload does not match the function's input schema: {pointer} {message}")]
+    PayloadSchemaViolation { pointer: String, message: String },
+    #[error("the function's launcher:input-schema tag is not a usable schema ({0}); its owner must fix it")]
+    InputSchemaInvalid(String),
+    #[error("this function already has {0} presets, the most it may have; delete one first")]
+    PresetLimitReached(usize),
     #[error("no route matches this path")]
     RouteNotFound,
     #[error("this path does not accept that method")]
@@ -149,6 +163,10 @@ impl LauncherError {
             Self::PayloadTooLarge(_) => C::PayloadTooLarge,
             Self::FunctionNotFound => C::FunctionNotFound,
             Self::ConnectionNotFound => C::ConnectionNotFound,
+            Self::PresetNotFound => C::PresetNotFound,
+            Self::PayloadSchemaViolation { .. } => C::PayloadSchemaViolation,
+            Self::InputSchemaInvalid(_) => C::InputSchemaInvalid,
+            Self::PresetLimitReached(_) => C::PresetLimitReached,
             Self::RouteNotFound => C::RouteNotFound,
             Self::MethodNotAllowed => C::MethodNotAllowed,
             Self::ConnectionExists(_) => C::ConnectionExists,

@@ -10,6 +10,7 @@ use crate::domain::connection::{Connection, LiveCredentials};
 use crate::domain::function::{InvokeMode, InvokeOutcome};
 use crate::domain::idempotency::{Claim, StoredOutcome};
 use crate::domain::link_token::LinkTokenRecord;
+use crate::domain::preset::Preset;
 use crate::domain::rules::RuleSet;
 use crate::error::Result;
 
@@ -68,6 +69,18 @@ pub trait IdempotencyStore: Send + Sync {
     ) -> Result<()>;
     /// Gives the key back: the claimed request provably did not run the function.
     async fn release(&self, tenant: &str, key: &str) -> Result<()>;
+}
+
+/// Presets of a function, per tenant. `function` is `connection/region/name`.
+#[async_trait]
+pub trait PresetStore: Send + Sync {
+    /// The function's presets, by name.
+    async fn list_presets(&self, tenant: &str, function: &str) -> Result<Vec<Preset>>;
+    async fn get_preset(&self, tenant: &str, function: &str, name: &str) -> Result<Option<Preset>>;
+    /// Creates or replaces one preset; returns whether it replaced an existing one.
+    async fn put_preset(&self, tenant: &str, function: &str, preset: &Preset) -> Result<bool>;
+    /// Removes one preset; `PresetNotFound` if there was none.
+    async fn delete_preset(&self, tenant: &str, function: &str, name: &str) -> Result<()>;
 }
 
 /// Encrypts linked secrets, bound to (tenant, connection).

@@ -7,6 +7,7 @@
 //! Configuration is the same `LAUNCHER_*` environment as the Lambda functions, plus
 //! `LAUNCHER_BIND` for `serve`. Point the SDK at the local AWS with `AWS_ENDPOINT_URL`.
 
+mod dev;
 mod provision;
 mod token;
 
@@ -43,19 +44,27 @@ async fn main() -> ExitCode {
 }
 
 async fn serve() -> Result<(), String> {
-    let config = Config::from_env().map_err(|e| e.to_string())?;
+    let mut config = Config::from_env().map_err(|e| e.to_string())?;
     if !matches!(config.auth, AuthMode::Jwt(_)) {
         return Err("the local server verifies tokens itself: set LAUNCHER_AUTH_MODE=jwt".into());
     }
+    let dev_users = dev::users_from_env(&config)?;
+    config.console.dev_sign_in = dev_users.is_some();
     let jwks = fetch_jwks_if_url(&config).await?;
     let sdk = aws_config::load_from_env().await;
+    let dev_routes = dev_users.map(|users| dev::routes(config.clone(), users));
     let state = AppState::new(config, &sdk, jwks.as_deref()).map_err(|e| e.to_string())?;
     let bind = std::env::var("LAUNCHER_BIND").unwrap_or_else(|_| "127.0.0.1:8080".into());
     let listener = tokio::net::TcpListener::bind(&bind).await.map_err(|e| format!("bind {bind}: {e}"))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!(%address, "launcher-local listening");
     println!("listening on http://{address}");
-    axum::serve(listener, router(state, Routes::All))
+    let mut app = router(state, Routes::All);
+    if let Some(dev_routes) = dev_routes {
+        tracing::warn!("development sign-in is on (LAUNCHER_DEV_USERS): local use only");
+        app = dev_routes.merge(app);
+    }
+    axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

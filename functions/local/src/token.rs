@@ -28,6 +28,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
     let (sub, tenant) = (sub.ok_or("--sub is required")?, tenant.ok_or("--tenant is required")?);
     let config = Config::from_env().map_err(|e| e.to_string())?;
+    println!("{}", mint(&config, &sub, &tenant, &groups, ttl)?);
+    Ok(())
+}
+
+/// A development token for `sub` in `tenant`, signed with the local HS256 secret.
+pub fn mint(config: &Config, sub: &str, tenant: &str, groups: &[String], ttl: u64) -> Result<String, String> {
     let AuthMode::Jwt(jwt) = &config.auth else {
         return Err("mint-token needs LAUNCHER_AUTH_MODE=jwt".into());
     };
@@ -45,7 +51,5 @@ pub fn run(args: &[String]) -> Result<(), String> {
         config.claims.groups.clone(): groups,
     });
     let key = EncodingKey::from_secret(secret.expose_secret().as_bytes()).map_err(|e| e.to_string())?;
-    let token = encode(&Header::default(), &claims, &key).map_err(|e| e.to_string())?;
-    println!("{token}");
-    Ok(())
+    encode(&Header::default(), &claims, &key).map_err(|e| e.to_string())
 }

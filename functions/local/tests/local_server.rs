@@ -115,3 +115,66 @@ async fn refuses_to_serve_without_in_process_token_checks() {
     let unknown = command("t", "alias/k").arg("frobnicate").output().await.unwrap();
     assert!(!unknown.status.success());
 }
+
+async fn body_json(request: reqwest::RequestBuilder) -> Value {
+    serde_json::from_str(&request.send().await.unwrap().text().await.unwrap()).unwrap()
+}
+
+async fn serve(table: &str, key: &str, dev_users: Option<&str>) -> (tokio::process::Child, String) {
+    let mut cmd = command(table, key);
+    cmd.env("LAUNCHER_JWT_HS256_SECRET", HS256_SECRET)
+        .env("LAUNCHER_BIND", "127.0.0.1:0")
+        .env_remove("LAUNCHER_DEV_USERS");
+    if let Some(users) = dev_users {
+        cmd.env("LAUNCHER_DEV_USERS", users);
+    }
+    let mut child = cmd.arg("serve").stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next_line().await.unwrap().expect("the server prints its address");
+    (child, first.strip_prefix("listening on ").expect("listening on <url>").to_owned())
+}
+
+#[tokio::test]
+async fn the_development_sign_in_exists_only_when_configured_and_mints_tokens_the_server_accepts() {
+    let sdk = launcher_sdk().await;
+    let (table, key) = provision(&sdk).await;
+    let client = reqwest::Client::new();
+
+    let (mut child, base) =
+        serve(&table, &key, Some("alice:alice@acme:acme:launcher-admins;olivia:olivia@acme:acme:ops")).await;
+    let config = body_json(client.get(format!("{base}/console/config.json"))).await;
+    assert_eq!(config["dev_sign_in"], true);
+    let users = body_json(client.get(format!("{base}/dev/users"))).await;
+    assert_eq!(
+        users["users"][1],
+        json!({"user": "olivia", "subject": "olivia@acme", "tenant": "acme", "groups": ["ops"]})
+    );
+    let signed = body_json(client.post(format!("{base}/dev/sign-in")).body(r#"{"user": "alice"}"#)).await;
+    let token = signed["token"].as_str().expect("a token");
+    let ok = client.get(format!("{base}/connections")).bearer_auth(token).send().await.unwrap();
+    assert_eq!(ok.status().as_u16(), 200, "alice is a tenant admin of acme");
+    let unknown = client.post(format!("{base}/dev/sign-in")).body(r#"{"user": "eve"}"#).send().await.unwrap();
+    assert_eq!(unknown.status().as_u16(), 400);
+    child.kill().await.unwrap();
+
+    // Not configured: no development sign-in at all.
+    let (mut child, base) = serve(&table, &key, None).await;
+    let config = body_json(client.get(format!("{base}/console/config.json"))).await;
+    assert_eq!(config["dev_sign_in"], false);
+    for path in ["/dev/users", "/dev/sign-in"] {
+        let reply = client.post(format!("{base}{path}")).body(r#"{"user": "alice"}"#).send().await.unwrap();
+        assert!(matches!(reply.status().as_u16(), 404 | 405), "{path}");
+    }
+    child.kill().await.unwrap();
+
+    // A JWKS-verifying server cannot mint tokens: the development sign-in is refused at start.
+    let refused = command(&table, &key)
+        .env("LAUNCHER_JWKS", "/nonexistent.json")
+        .env("LAUNCHER_DEV_USERS", "a:a:acme:")
+        .arg("serve")
+        .output()
+        .await
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("LAUNCHER_DEV_USERS needs"));
+}

@@ -5,6 +5,7 @@ pub mod dynamo;
 pub mod idempotency;
 pub mod kms;
 pub mod lambda;
+pub mod presets;
 pub mod table;
 
 use aws_smithy_runtime_api::client::result::SdkError;

@@ -11,6 +11,8 @@ pub enum AuditAction {
     Link,
     Unlink,
     RulesChange,
+    PresetSave,
+    PresetDelete,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

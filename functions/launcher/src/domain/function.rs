@@ -26,6 +26,10 @@ pub struct FunctionSummary {
     pub last_modified: Option<String>,
     /// What the caller may do with it: `view`, `invoke`, `invoke_async`.
     pub allowed: Vec<&'static str>,
+    /// The function's tags, in a listing only when asked for (`tags=true`) or read anyway for the
+    /// access decision.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tags: Option<BTreeMap<String, String>>,
 }
 
 /// `GET /functions/{connection}/{region}/{name}`.
@@ -38,7 +42,8 @@ pub struct FunctionDetail {
     pub state: Option<String>,
     pub architectures: Vec<String>,
     pub package_type: Option<String>,
-    pub tags: BTreeMap<String, String>,
+    /// The input schema its `launcher:input-schema` tag declares, when it is a usable one.
+    pub input_schema: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -6,4 +6,6 @@ pub mod function;
 pub mod idempotency;
 pub mod link_token;
 pub mod names;
+pub mod preset;
 pub mod rules;
+pub mod schema;

@@ -53,6 +53,7 @@ fn created(body: impl Serialize, location: &str) -> Response {
 pub struct ListQuery {
     limit: Option<usize>,
     cursor: Option<String>,
+    tags: Option<bool>,
 }
 
 pub async fn list_functions(
@@ -61,7 +62,7 @@ pub async fn list_functions(
     q: std::result::Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Response> {
     let q = query(q)?;
-    let page = state.launcher.list_functions(&principal, q.limit, q.cursor.as_deref()).await?;
+    let page = state.launcher.list_functions(&principal, q.limit, q.cursor.as_deref(), q.tags.unwrap_or(false)).await?;
     Ok(Json(page).into_response())
 }
 
@@ -88,6 +89,7 @@ pub async fn get_function(
 pub struct InvokeQuery {
     mode: Option<String>,
     qualifier: Option<String>,
+    preset: Option<String>,
 }
 
 pub async fn invoke(
@@ -107,8 +109,17 @@ pub async fn invoke(
     let mode = InvokeMode::parse(q.mode.as_deref())
         .ok_or_else(|| LauncherError::invalid("mode must be sync, async or dry-run"))?;
     let payload = bytes_body(body)?.to_vec();
-    let request =
-        InvokeRequest { reference: &reference, qualifier: q.qualifier.as_deref(), mode, payload, idempotency_key };
+    if q.preset.is_some() && !payload.iter().all(u8::is_ascii_whitespace) {
+        return Err(LauncherError::invalid("send either a body or preset=NAME, not both"));
+    }
+    let request = InvokeRequest {
+        reference: &reference,
+        qualifier: q.qualifier.as_deref(),
+        mode,
+        payload,
+        idempotency_key,
+        preset: q.preset.as_deref(),
+    };
     let outcome = state.launcher.invoke(&principal, request).await?;
     let mut response = invoke_response(&outcome);
     if outcome.replayed {
@@ -310,10 +321,10 @@ pub struct AuditParams {
     to: Option<String>,
 }
 
-/// `GET /audit`: the tenant's audit trail, newest first.
+/// `GET /audit`: the tenant's audit trail, newest first (a non-admin's own records only).
 pub async fn audit(
     State(state): AppStateRef,
-    Admin(principal): Admin,
+    principal: Principal,
     q: std::result::Result<Query<AuditParams>, QueryRejection>,
 ) -> Result<Response> {
     let q = query(q)?;
@@ -326,4 +337,42 @@ pub async fn audit(
         cursor: q.cursor,
     };
     Ok(Json(state.launcher.query_audit(&principal, audit_query).await?).into_response())
+}
+
+type PresetPath = std::result::Result<Path<(String, String, String, String)>, PathRejection>;
+
+fn preset_path(p: PresetPath) -> Result<(FunctionRef, String)> {
+    let Path((connection, region, name, preset)) = p.map_err(|_| LauncherError::FunctionNotFound)?;
+    Ok((FunctionRef { connection, region, name }, preset))
+}
+
+/// `GET /functions/{c}/{r}/{n}/presets`: anyone who may view the function.
+pub async fn list_presets(
+    State(state): AppStateRef,
+    principal: Principal,
+    path: std::result::Result<Path<(String, String, String)>, PathRejection>,
+) -> Result<Response> {
+    let reference = function_path(path)?;
+    Ok(Json(state.launcher.list_presets(&principal, &reference).await?).into_response())
+}
+
+/// `PUT /functions/{c}/{r}/{n}/presets/{preset}`: tenant admins; 201 when new, 200 when replaced.
+pub async fn put_preset(
+    State(state): AppStateRef,
+    Admin(principal): Admin,
+    path: PresetPath,
+    body: Body,
+) -> Result<Response> {
+    let (reference, name) = preset_path(path)?;
+    let input: crate::domain::preset::PresetInput = json_body(body)?;
+    let (preset, created) = state.launcher.put_preset(&principal, &reference, &name, input).await?;
+    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(preset)).into_response())
+}
+
+/// `DELETE /functions/{c}/{r}/{n}/presets/{preset}`: tenant admins.
+pub async fn delete_preset(State(state): AppStateRef, Admin(principal): Admin, path: PresetPath) -> Result<Response> {
+    let (reference, name) = preset_path(path)?;
+    state.launcher.delete_preset(&principal, &reference, &name).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

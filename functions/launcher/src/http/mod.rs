@@ -2,6 +2,7 @@
 
 mod auth;
 mod body;
+pub mod console;
 mod handlers;
 pub mod problem;
 mod router;

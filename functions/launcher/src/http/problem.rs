@@ -42,6 +42,10 @@ impl IntoResponse for LauncherError {
         if code.status() >= 500 {
             tracing::error!(code = code.as_str(), error = %self, "request failed");
         }
-        problem(code, &self.public_detail(), Map::new())
+        let mut extra = Map::new();
+        if let LauncherError::PayloadSchemaViolation { pointer, .. } = &self {
+            extra.insert("pointer".into(), Value::String(pointer.clone()));
+        }
+        problem(code, &self.public_detail(), extra)
     }
 }

@@ -4,10 +4,10 @@ use std::time::Instant;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::Router;
 
-use super::handlers;
+use super::{console, handlers};
 use crate::app::AppState;
 use crate::config::{ADMIN_BODY_LIMIT, SYNC_PAYLOAD_LIMIT};
 
@@ -26,6 +26,10 @@ pub fn router(state: Arc<AppState>, routes: Routes) -> Router {
         Router::new()
             .route("/functions", get(handlers::list_functions))
             .route("/functions/{connection}/{region}/{name}", get(handlers::get_function))
+            .route("/functions/{connection}/{region}/{name}/presets", get(handlers::list_presets))
+            // The web console: static, no data, no JWT authorizer (the page signs in itself).
+            .route("/", get(console::index))
+            .route("/console/{asset}", get(console::console_asset))
     };
     let invoke = || Router::new().route("/functions/{connection}/{region}/{name}/invoke", post(handlers::invoke));
     // Admin bodies are small: a tight limit keeps a huge rule set from ever reaching the store.
@@ -39,6 +43,10 @@ pub fn router(state: Arc<AppState>, routes: Routes) -> Router {
             .route("/connections/{id}", get(handlers::get_connection).delete(handlers::unlink))
             .route("/rules", get(handlers::get_rules).put(handlers::put_rules))
             .route("/audit", get(handlers::audit))
+            .route(
+                "/functions/{connection}/{region}/{name}/presets/{preset}",
+                put(handlers::put_preset).delete(handlers::delete_preset),
+            )
             .layer(DefaultBodyLimit::max(ADMIN_BODY_LIMIT))
     };
     let app = match routes {

@@ -14,6 +14,7 @@ use crate::domain::function::{FunctionDetail, FunctionRef, FunctionSummary, Invo
 use crate::domain::idempotency::{self, Claim, StoredOutcome};
 use crate::domain::names;
 use crate::domain::rules::{authorize, could_select, needs_tags, Action, Permissions};
+use crate::domain::schema::{Schema, INPUT_SCHEMA_TAG};
 use crate::error::{LauncherError, Result};
 use crate::identity::Principal;
 use crate::ports::RemoteFunction;
@@ -30,6 +31,8 @@ pub struct InvokeRequest<'a> {
     pub payload: Vec<u8>,
     /// Same key, same caller, within 24 hours: the first outcome, nothing run again.
     pub idempotency_key: Option<&'a str>,
+    /// Run this preset's payload (then `payload` must be empty).
+    pub preset: Option<&'a str>,
 }
 
 #[derive(Debug, Serialize, PartialEq)]
@@ -55,6 +58,7 @@ impl Launcher {
         principal: &Principal,
         limit: Option<usize>,
         cursor: Option<&str>,
+        with_tags: bool,
     ) -> Result<FunctionPage> {
         let limit = limit.unwrap_or(DEFAULT_PAGE_SIZE);
         if !(1..=MAX_PAGE_SIZE).contains(&limit) {
@@ -109,7 +113,7 @@ impl Launcher {
         let admin = self.is_admin(principal);
         let mut functions = Vec::new();
         let mut errors = Vec::new();
-        let tagged = needs_tags(principal, &self.admin_group, &rules);
+        let tagged = with_tags || needs_tags(principal, &self.admin_group, &rules);
         for (connection, region, listed) in listings {
             // Tags only when they can change the answer (tag selectors, opt-in), and cached.
             let listed = match (listed, tagged) {
@@ -134,7 +138,9 @@ impl Launcher {
                         let function_tags = tags.as_ref().and_then(|t| t.get(&f.arn));
                         let permissions = authorize(principal, &self.admin_group, &rules, &reference, function_tags);
                         if permissions.view {
-                            functions.push(summary(connection, region, f, permissions));
+                            let mut entry = summary(connection, region, f, permissions);
+                            entry.tags = function_tags.cloned();
+                            functions.push(entry);
                         }
                     }
                 }
@@ -160,7 +166,11 @@ impl Launcher {
     /// Finds the connection and the caller's permissions for a function. Anything the caller
     /// may not view — an unknown connection, a region not linked, a denied function — is
     /// `FunctionNotFound`, the same answer as a function that does not exist.
-    async fn resolve(&self, principal: &Principal, reference: &FunctionRef) -> Result<(Connection, Permissions)> {
+    pub(super) async fn resolve(
+        &self,
+        principal: &Principal,
+        reference: &FunctionRef,
+    ) -> Result<(Connection, Permissions)> {
         names::connection_id(&reference.connection).map_err(|_| LauncherError::FunctionNotFound)?;
         names::region(&reference.region)?;
         names::function_name(&reference.name)?;
@@ -224,7 +234,7 @@ impl Launcher {
     /// record of an allowed invocation is written before the function runs; if that write fails
     /// the function is not run (fail closed).
     pub async fn invoke(&self, principal: &Principal, request: InvokeRequest<'_>) -> Result<InvokeOutcome> {
-        let InvokeRequest { reference, qualifier, mode, payload, idempotency_key } = request;
+        let InvokeRequest { reference, qualifier, mode, payload, idempotency_key, preset } = request;
         let started = Instant::now();
         let mut record = self.audit_record(principal, AuditAction::Invoke);
         record.connection = Some(reference.connection.clone());
@@ -236,7 +246,8 @@ impl Launcher {
         record.payload_sha256 = Some(payload_digest(&payload));
         record.outcome = Outcome::Denied;
 
-        let request = InvokeRequest { reference, qualifier, mode, payload, idempotency_key };
+        record.detail = preset.map(|p| format!("preset {p}"));
+        let request = InvokeRequest { reference, qualifier, mode, payload, idempotency_key, preset };
         let result = self.run_invoke(principal, request, &mut record).await;
         record.duration_ms = Some(started.elapsed().as_millis() as u64);
         match &result {
@@ -275,7 +286,7 @@ impl Launcher {
         request: InvokeRequest<'_>,
         record: &mut AuditRecord,
     ) -> Result<InvokeOutcome> {
-        let InvokeRequest { reference, qualifier, mode, payload, idempotency_key } = request;
+        let InvokeRequest { reference, qualifier, mode, payload, idempotency_key, preset } = request;
         if let Some(key) = idempotency_key {
             idempotency::check_key(key)?;
         }
@@ -286,7 +297,7 @@ impl Launcher {
         let credentials = self.credentials(principal, &connection).await?;
         // Resolve first: Invoke on a missing function must be a clean 404 (some Lambda stand-ins
         // answer it with a 200), and a missing function is 404 whatever the caller's rights.
-        self.describe(&credentials, reference, qualifier).await?;
+        let function = self.describe(&credentials, reference, qualifier).await?;
         let (needed, limit) = match mode {
             InvokeMode::Sync | InvokeMode::DryRun => (Action::Invoke, SYNC_PAYLOAD_LIMIT),
             InvokeMode::Async => (Action::InvokeAsync, ASYNC_PAYLOAD_LIMIT),
@@ -294,8 +305,26 @@ impl Launcher {
         if !permissions.allows(needed) {
             return Err(LauncherError::InvokeForbidden { mode: mode.as_str() });
         }
+        let payload = match preset {
+            None => payload,
+            Some(name) => {
+                let payload = self.preset_payload(principal, reference, name).await?;
+                record.payload_bytes = Some(payload.len());
+                record.payload_sha256 = Some(payload_digest(&payload));
+                payload
+            }
+        };
         let payload = checked_payload(payload, mode, limit)?;
         let payload_bytes = payload.len();
+        // The function's declared input: checked before anything is claimed, recorded or run.
+        if let Some(schema) = function.tags.get(INPUT_SCHEMA_TAG) {
+            let schema = Schema::parse(schema).map_err(LauncherError::InputSchemaInvalid)?;
+            let value: serde_json::Value = serde_json::from_slice(&payload)
+                .map_err(|_| LauncherError::InvalidPayload("the payload is not valid JSON".into()))?;
+            schema
+                .validate(&value)
+                .map_err(|v| LauncherError::PayloadSchemaViolation { pointer: v.pointer, message: v.message })?;
+        }
 
         // A repeated key answers with the first request's outcome; nothing runs again.
         let claim = match idempotency_key {
@@ -417,20 +446,16 @@ fn summary(connection: &Connection, region: &str, f: RemoteFunction, permissions
         timeout_seconds: f.timeout_seconds,
         last_modified: f.last_modified,
         allowed: permissions.names(),
+        tags: None,
     }
 }
 
 fn detail(connection: &Connection, region: &str, f: RemoteFunction, permissions: Permissions) -> FunctionDetail {
     let RemoteFunction { handler, version, state, architectures, package_type, tags, .. } = f.clone();
-    FunctionDetail {
-        summary: summary(connection, region, f, permissions),
-        handler,
-        version,
-        state,
-        architectures,
-        package_type,
-        tags,
-    }
+    let input_schema = tags.get(INPUT_SCHEMA_TAG).and_then(|s| Schema::parse(s).ok()).map(|s| s.as_json().clone());
+    let mut summary = summary(connection, region, f, permissions);
+    summary.tags = Some(tags);
+    FunctionDetail { summary, handler, version, state, architectures, package_type, input_schema }
 }
 
 fn sort_key(f: &FunctionSummary) -> (&str, &str, &str) {
@@ -484,6 +509,7 @@ mod tests {
             timeout_seconds: None,
             last_modified: None,
             allowed: vec![],
+            tags: None,
         };
         let c = encode_cursor(&f);
         assert_eq!(decode_cursor(&c).unwrap(), ("prod".into(), "us-east-1".into(), "fn".into()));

@@ -6,6 +6,7 @@ mod connections;
 mod credentials;
 mod functions;
 mod link_tokens;
+mod presets;
 mod rules;
 mod tags;
 mod time;
@@ -19,7 +20,9 @@ pub use link_tokens::{IssueLinkToken, IssuedLinkToken, TokenLinkRequest, TokenLi
 
 use crate::error::{LauncherError, Result};
 use crate::identity::Principal;
-use crate::ports::{AuditStore, ConnectionStore, IdempotencyStore, LambdaAccounts, RuleStore, SecretCipher};
+use crate::ports::{
+    AuditStore, ConnectionStore, IdempotencyStore, LambdaAccounts, PresetStore, RuleStore, SecretCipher,
+};
 use credentials::RoleCredentialCache;
 
 pub struct Launcher {
@@ -29,6 +32,7 @@ pub struct Launcher {
     accounts: Arc<dyn LambdaAccounts>,
     audit: Arc<dyn AuditStore>,
     idempotency: Arc<dyn IdempotencyStore>,
+    presets: Arc<dyn PresetStore>,
     admin_group: String,
     role_credentials: RoleCredentialCache,
     tags: tags::TagCache,
@@ -41,6 +45,7 @@ pub struct Stores {
     pub rules: Arc<dyn RuleStore>,
     pub idempotency: Arc<dyn IdempotencyStore>,
     pub audit: Arc<dyn AuditStore>,
+    pub presets: Arc<dyn PresetStore>,
 }
 
 impl Launcher {
@@ -55,6 +60,7 @@ impl Launcher {
             rules: stores.rules,
             idempotency: stores.idempotency,
             audit: stores.audit,
+            presets: stores.presets,
             cipher,
             accounts,
             admin_group: admin_group.into(),
@@ -69,6 +75,7 @@ impl Launcher {
             rules: self.rules.clone(),
             idempotency: self.idempotency.clone(),
             audit: self.audit.clone(),
+            presets: self.presets.clone(),
         }
     }
 

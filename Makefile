@@ -10,7 +10,9 @@ export CARGO_TERM_COLOR ?= never
 VENV := .venv
 SAM_VENV := .venv-sam
 
-.PHONY: demo test unit lint build venv sam-venv requirements clean
+.PHONY: demo console test unit lint build venv sam-venv requirements clean browser-deps browser-test
+CONSOLE_PORT ?= 8080
+BROWSER_DIR := tests/browser
 
 $(VENV)/.installed: requirements/local-aws.lock
 	$(PYTHON) -m venv $(VENV)
@@ -28,12 +30,33 @@ sam-venv: $(SAM_VENV)/.installed
 build:
 	$(CARGO) build -j$(JOBS) --workspace --bins
 
-## The whole suite: unit, SDK-fault, router-against-moto, handler-fixture and template tests, then the linters.
-test: venv sam-venv
+## The whole suite: unit, SDK-fault, router-against-moto, handler-fixture and template tests, the
+## linters, then the web console in headless Chromium.
+test: venv sam-venv browser-deps
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy -j$(JOBS) --workspace --all-targets -- -D warnings
 	scripts/with-moto.sh $(CARGO) test -j$(JOBS) --workspace
 	scripts/lint-templates.sh
+	$(MAKE) --no-print-directory browser-test
+
+## Debian's Chromium (never a downloaded browser) and playwright-core, pinned by package-lock.json.
+browser-deps: $(BROWSER_DIR)/node_modules/.installed
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" != 0 ]; then \
+	    echo "browser-deps: /usr/bin/chromium is missing; install Debian's package as root:" >&2; \
+	    echo "  apt-get install -y --no-install-recommends chromium" >&2; exit 1; \
+	  fi; \
+	  apt-get install -y --no-install-recommends chromium || \
+	    { apt-get update && apt-get install -y --no-install-recommends chromium; }; \
+	fi
+
+$(BROWSER_DIR)/node_modules/.installed: $(BROWSER_DIR)/package-lock.json
+	npm ci --prefix $(BROWSER_DIR) --no-audit --no-fund --ignore-scripts
+	touch $@
+
+## The console's browser tests alone: moto, the demo's data and server, Chromium (tests/browser/run.sh).
+browser-test: venv browser-deps build
+	$(BROWSER_DIR)/run.sh
 
 unit:
 	$(CARGO) test -j$(JOBS) --workspace --lib
@@ -43,7 +66,11 @@ lint: venv sam-venv
 
 ## End to end and offline: local AWS, three sample customer accounts (access key, role, bootstrap), the local server, three users.
 demo: venv build
-	scripts/with-moto.sh scripts/demo.sh
+	KEEP=$(KEEP) scripts/with-moto.sh scripts/demo.sh
+
+## The demo, then the web console keeps serving on http://127.0.0.1:$(CONSOLE_PORT)/ until Ctrl-C.
+console: venv build
+	KEEP=1 DEMO_PORT=$(CONSOLE_PORT) scripts/with-moto.sh scripts/demo.sh
 
 requirements:
 	rm -rf /tmp/launcher-req && $(PYTHON) -m venv /tmp/launcher-req && /tmp/launcher-req/bin/pip install -q -r requirements/local-aws.in && \

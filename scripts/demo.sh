@@ -3,9 +3,21 @@
 # Provision the launcher, create three sample customer accounts, link one by access key, one by
 # cross-account role and one by the bootstrap custom resource, start the local server, then show what a tenant admin and a narrower
 # operator can list, get and run, and that another tenant sees nothing. Stops what it started.
+#
+#   scripts/demo.sh                  the demo, then stop
+#   KEEP=1 scripts/demo.sh           the demo, then keep serving the console until Ctrl-C
+#   scripts/demo.sh --then CMD ...   the demo (output to $DEMO_LOG), then run CMD against the running
+#                                    server (LAUNCHER_URL is its address); exit with CMD's status.
+#                                    The browser tests run this way, on the demo's data.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+then_cmd=()
+if [[ "${1:-}" == "--then" ]]; then
+  shift
+  then_cmd=("$@")
+  exec 3>&1 4>&2 >"${DEMO_LOG:-/dev/null}" 2>&1
+fi
 bin="$root/target/debug/launcher-local"
 mkdir -p "$root/.local"
 umask 077
@@ -14,10 +26,12 @@ state=$(mktemp -d "$root/.local/demo.XXXXXX")
 export LAUNCHER_TABLE=lambda-launcher-demo
 export LAUNCHER_KMS_KEY_ID=alias/lambda-launcher
 export LAUNCHER_AUTH_MODE=jwt
-export LAUNCHER_JWT_ISSUER=https://idp.demo.local
+export LAUNCHER_JWT_ISSUER=${LAUNCHER_JWT_ISSUER:-https://idp.demo.local}
 export LAUNCHER_JWT_AUDIENCE=lambda-launcher
-export LAUNCHER_JWT_HS256_SECRET="demo-only-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+export LAUNCHER_JWT_HS256_SECRET="${LAUNCHER_JWT_HS256_SECRET:-demo-only-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')}"
 export LAUNCHER_ADMIN_GROUP=launcher-admins
+# The console's development sign-in (the local server only): name:subject:tenant:groups.
+export LAUNCHER_DEV_USERS="alice:alice@acme:acme:launcher-admins;olivia:olivia@acme:acme:ops;mallory:mallory@globex:globex:launcher-admins"
 export RUST_LOG=info
 
 if [[ -t 1 ]]; then bold() { printf '\n\033[1m%s\033[0m\n' "$*"; }; else bold() { printf '\n== %s\n' "$*"; }; fi
@@ -67,7 +81,7 @@ bold "2. Customer account 210987654321: seven functions in two regions, an IAM u
 echo "access key $(field '["access_key_id"]' <"$state/account.json") (its secret stays in a file of this run, removed at the end)"
 
 bold "3. Start the local server (the same router the Lambda functions serve)"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=${DEMO_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 base="http://127.0.0.1:$port"
 LAUNCHER_BIND="127.0.0.1:$port" "$bin" serve >"$state/server.log" 2>&1 &
 server_pid=$!
@@ -77,6 +91,7 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 echo "listening on $base (its log is shown if the demo fails)"
+echo "web console: $base/  (development sign-in as alice, olivia or mallory)"
 
 bold "4. Three users sign in (development tokens; deployed, your identity provider issues them)"
 token_alice=$("$bin" mint-token --sub alice@acme --tenant acme --groups launcher-admins)
@@ -135,6 +150,10 @@ status=$(curl -sS -D "$state/headers" -o "$state/body" -w '%{http_code}' -X PUT 
 echo "HTTP $status, $(grep -i '^etag:' "$state/headers" | tr -d '\r' || true)"
 [[ "$status" == 200 ]] || { cat "$state/body"; exit 1; }
 
+bold "8b. alice saves a preset for report-daily (an example payload anyone who may run it runs with one click)"
+api alice PUT /functions/prod/us-east-1/report-daily/presets/yesterday '{"payload": {"date": "2026-12-02"}, "description": "The report for 2 December"}'
+expect 201
+
 bold "9. alice (tenant admin) sees everything in all three accounts and runs it"
 api alice GET /functions; expect 200
 api alice GET /functions/prod/us-east-1/hello-world; expect 200
@@ -150,6 +169,9 @@ bold "10. olivia (operator) sees only what the rules grant, in every account"
 api olivia GET /functions; expect 200
 api olivia POST '/functions/prod/us-east-1/report-daily/invoke' '{"date": "2026-12-03"}'; expect 200
 api olivia POST '/functions/analytics/us-east-1/report-monthly/invoke' '{"month": "2026-11"}'; expect 200
+api olivia POST '/functions/prod/us-east-1/report-daily/invoke?preset=yesterday'; expect 200
+echo "(report-daily declares its input with the launcher:input-schema tag: a payload that breaks it is refused, nothing runs)"
+api olivia POST '/functions/prod/us-east-1/report-daily/invoke' '{"date": "yesterday"}'; expect 422
 api olivia POST '/functions/prod/us-east-1/report-daily/invoke?mode=async' '{}'; expect 403
 api olivia POST '/functions/prod/us-east-1/billing-close/invoke' '{}'; expect 403
 printf '\n(db-migrate exists, but olivia may not see it: the answer is the one a missing function gets)'
@@ -178,6 +200,9 @@ done
 bold "10c. alice reads the audit trail: who ran what, allowed or not, newest first (payloads are never stored)"
 api alice GET '/audit?limit=16'; expect 200
 
+bold "10d. olivia reads her own history (non-admins see only their own records)"
+api olivia GET '/audit?limit=3'; expect 200
+
 bold "11. mallory, admin of another tenant, cannot reach acme's accounts"
 api mallory GET /functions; expect 200
 api mallory GET /functions/prod/us-east-1/hello-world; expect 404
@@ -192,5 +217,28 @@ if grep -qF "$link_token" "$state/bootstrap.log" "$state/cfn-answer.json" "$stat
   echo "demo: the link token leaked" >&2; exit 1
 fi
 echo "checked $(cat "$state/server.log" "$state/bootstrap.log" | wc -l) log lines and the answer: no secret, no link token"
+
+if [[ ${#then_cmd[@]} -gt 0 ]]; then
+  status=0
+  LAUNCHER_URL=$base "${then_cmd[@]}" >&3 2>&4 || status=$?
+  exit $status
+fi
+
+console_help() {
+  bold "The web console: $base/"
+  echo "Open it in your browser and use the 'Development sign-in (local only)' panel:"
+  echo "  alice   tenant admin of acme: every function, saves and deletes presets, the whole history"
+  echo "  olivia  operator (group ops): runs report-*, sees billing-close, runs presets, her own history"
+  echo "  mallory admin of another tenant (globex): sees none of acme's functions"
+}
+if [[ "${KEEP:-}" == 1 ]]; then
+  console_help
+  echo
+  echo "Serving until Ctrl-C."
+  wait "$server_pid" || true
+  exit 0
+fi
+console_help
+echo "(run 'make console' to keep it serving; this demo stops now)"
 
 bold "Demo complete. Stopping the local server and the local AWS."

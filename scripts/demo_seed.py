@@ -33,8 +33,13 @@ ROLE_FUNCTIONS = [
     ("us-east-1", "cache-flush", "Flushes the CDN cache", {"team": "platform"}),
 ]
 FUNCTIONS = [
-    ("us-east-1", "hello-world", "Greets whoever calls it", {"team": "platform"}),
-    ("us-east-1", "report-daily", "Builds the daily sales report", {"team": "ops"}),
+    ("us-east-1", "hello-world", "Greets whoever calls it", {"team": "platform", "launcher:input-schema": json.dumps(
+        {"type": "object", "properties": {"name": {"type": "string", "title": "Name", "maxLength": 40}}},
+        separators=(",", ":"))}),
+    ("us-east-1", "report-daily", "Builds the daily sales report", {"team": "ops", "launcher:input-schema": json.dumps(
+        {"type": "object", "required": ["date"], "additionalProperties": False, "properties": {
+            "date": {"type": "string", "title": "Date", "description": "YYYY-MM-DD", "pattern": "^\\d{4}-\\d{2}-\\d{2}$"},
+            "draft": {"type": "boolean", "title": "Draft"}}}, separators=(",", ":"))}),
     ("us-east-1", "report-weekly", "Builds the weekly sales report", {"team": "ops"}),
     ("us-east-1", "billing-close", "Closes the billing month", {"team": "billing"}),
     ("us-east-1", "db-migrate", "Runs database migrations (admins only)", {"team": "platform"}),

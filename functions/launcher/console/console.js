@@ -19,16 +19,20 @@ function h(tag, attrs = {}, ...children) {
     else if (k === 'class') el.className = v;
     else el.setAttribute(k, v === true ? '' : v);
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
     el.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
   return el;
 }
 
-function show(title, ...content) {
+// Each route change starts a new generation; a slower, older render never paints over a newer one.
+let generation = 0;
+
+function show(g, title, ...content) {
+  if (g !== generation) return;
   document.title = `${title} · Lambda Launcher`;
-  main.replaceChildren(...content);
+  main.replaceChildren(...content.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
   main.focus();
 }
 
@@ -170,6 +174,7 @@ async function devSignIn(user, button) {
 }
 
 async function renderSignIn(message) {
+  const g = generation;
   const parts = [h('h1', {}, 'Sign in')];
   if (message) parts.push(h('p', { class: 'error', role: 'alert' }, message));
   if (config.issuer && config.client_id) {
@@ -199,7 +204,7 @@ async function renderSignIn(message) {
   if (!(config.issuer && config.client_id) && !config.dev_sign_in) {
     parts.push(h('p', {}, 'This launcher has no console sign-in configured (OIDC client id). Use the API with a token from your identity provider.'));
   }
-  show('Sign in', ...parts);
+  show(g, 'Sign in', ...parts);
 }
 
 // ---- function list ----
@@ -224,7 +229,9 @@ async function loadFunctions() {
 function tagList(tags) {
   const entries = Object.entries(tags || {});
   if (!entries.length) return null;
-  return h('ul', { class: 'tags', 'aria-label': 'Tags' }, entries.map(([k, v]) => h('li', { class: 'tag' }, `${k}=${v}`)));
+  // The input schema is shown as the form it makes, not as its JSON.
+  return h('ul', { class: 'tags', 'aria-label': 'Tags' }, entries.map(([k, v]) => h('li', { class: 'tag', title: `${k}=${v}` },
+    k === 'launcher:input-schema' ? 'input form' : `${k}=${v}`)));
 }
 
 function rightsText(allowed) {
@@ -235,7 +242,8 @@ function rightsText(allowed) {
 }
 
 async function renderList() {
-  show('Functions', h('h1', {}, 'Functions'), h('p', { class: 'muted' }, 'Loading…'));
+  const g = generation;
+  show(g, 'Functions', h('h1', {}, 'Functions'), h('p', { class: 'muted' }, 'Loading…'));
   const { functions, errors } = await loadFunctions();
   const search = h('input', { type: 'search', id: 'search', class: 'search', placeholder: 'name, description or tag', autocomplete: 'off' });
   const results = h('div', { id: 'results' });
@@ -266,7 +274,7 @@ async function renderList() {
     ? h('div', { class: 'panel', role: 'status' }, h('p', { class: 'error' }, 'Some places could not be listed:'),
       h('ul', {}, errors.map((e) => h('li', {}, `${e.connection} · ${e.region}: ${e.code}`))))
     : null;
-  show('Functions', h('h1', {}, 'Functions'),
+  show(g, 'Functions', h('h1', {}, 'Functions'),
     h('div', { class: 'field' }, h('label', { for: 'search' }, 'Search functions'), search), count, problems, results);
   if (!functions.length) results.append(h('p', {}, 'No functions are visible to you. A tenant admin grants access in the rules.'));
 }
@@ -407,14 +415,15 @@ function problemView(e) {
 }
 
 async function renderFunction(connection, region, name) {
+  const g = generation;
   const ref = { connection, region, name };
-  show(name, h('h1', {}, name), h('p', { class: 'muted' }, 'Loading…'));
+  show(g, name, h('h1', {}, name), h('p', { class: 'muted' }, 'Loading…'));
   let detail;
   try {
     ({ data: detail } = await api('GET', fnPath(ref)));
   } catch (e) {
     if (e.status === 404) {
-      show('Not found', h('h1', {}, 'Function not found'),
+      show(g, 'Not found', h('h1', {}, 'Function not found'),
         h('p', { id: 'not-found' }, 'No such function, or you may not see it.'), h('p', {}, h('a', { href: '#/functions' }, 'Back to the functions')));
       return;
     }
@@ -503,7 +512,7 @@ async function renderFunction(connection, region, name) {
         } }, 'Delete') : null);
     }) : [h('li', { class: 'muted' }, 'No presets yet.')]));
     if (data.can_edit && !presetBox.querySelector('#save-preset')) {
-      const nameInput = h('input', { id: 'preset-name', type: 'text', pattern: '[A-Za-z0-9][A-Za-z0-9._-]{0,63}', maxlength: '64', required: true });
+      const nameInput = h('input', { id: 'preset-name', type: 'text', maxlength: '64', required: true, autocomplete: 'off' });
       const descInput = h('input', { id: 'preset-description', type: 'text', maxlength: '256' });
       const saveError = h('p', { class: 'error', 'aria-live': 'assertive' });
       presetBox.append(h('form', { id: 'save-preset', onsubmit: async (ev) => {
@@ -530,7 +539,7 @@ async function renderFunction(connection, region, name) {
     ['Last modified', detail.last_modified || '—'], ['Memory', detail.memory_mb ? `${detail.memory_mb} MB` : '—'],
     ['Timeout', detail.timeout_seconds ? `${detail.timeout_seconds} s` : '—'], ['Your rights', rightsText(allowed)],
   ];
-  show(name,
+  show(g, name,
     h('p', {}, h('a', { href: '#/functions' }, '← All functions')),
     h('h1', {}, name),
     h('p', {}, detail.description || h('span', { class: 'muted' }, 'No description')),
@@ -556,14 +565,15 @@ async function renderFunction(connection, region, name) {
 // ---- history ----
 
 async function renderHistory() {
-  show('History', h('h1', {}, 'History'), h('p', { class: 'muted' }, 'Loading…'));
+  const g = generation;
+  show(g, 'History', h('h1', {}, 'History'), h('p', { class: 'muted' }, 'Loading…'));
   const { data } = await api('GET', '/audit?limit=50');
   const rows = data.records.map((r) => h('tr', {},
     h('td', {}, r.at), h('td', {}, r.subject), h('td', {}, r.action),
     h('td', {}, r.function ? `${r.connection}/${r.region}/${r.function}` : (r.connection || '—')),
     h('td', {}, r.mode || '—'), h('td', {}, r.outcome), h('td', {}, r.status_code ?? '—'),
     h('td', {}, [r.error_code, r.detail].filter(Boolean).join(' · ') || '—')));
-  show('History', h('h1', {}, 'History'),
+  show(g, 'History', h('h1', {}, 'History'),
     h('p', { class: 'muted' }, 'The latest 50 records of the audit trail: tenant admins see everyone\'s, everyone else their own.'),
     rows.length ? h('table', { id: 'history' },
       h('caption', { class: 'visually-hidden' }, 'Recent activity, newest first'),
@@ -588,6 +598,7 @@ function header(signedIn) {
 }
 
 async function route() {
+  generation += 1;
   const hash = location.hash || '#/functions';
   const signedIn = Boolean(token());
   header(signedIn);
@@ -603,7 +614,7 @@ async function route() {
     else await renderList();
   } catch (e) {
     if (e.status === 401) return;
-    show('Error', h('h1', {}, 'Something went wrong'), h('p', { class: 'error', role: 'alert' }, e.message));
+    show(generation, 'Error', h('h1', {}, 'Something went wrong'), h('p', { class: 'error', role: 'alert' }, e.message));
   }
 }
 

@@ -235,6 +235,7 @@ if [[ "${KEEP:-}" == 1 ]]; then
   console_help
   echo
   echo "Serving until Ctrl-C."
+  trap 'exit 0' INT TERM
   wait "$server_pid" || true
   exit 0
 fi

@@ -114,6 +114,7 @@ async fn template_routes_match_each_functions_router() {
     let state =
         launcher::AppState::new(test_config("unused", "alias/unused", AuthMode::Authorizer), &sdk, None).unwrap();
     let mut declared = BTreeSet::new();
+    let mut without_jwt = BTreeSet::new();
     for (_, f) in functions(&t) {
         let routes = match f["Metadata"]["BuildProperties"]["Binary"].as_str().unwrap() {
             "list" => list::ROUTES,
@@ -163,6 +164,9 @@ async fn template_routes_match_each_functions_router() {
                 path == "/link" || console,
                 "{method} {path}: only /link and the console's static routes may skip the JWT authorizer"
             );
+            if unauthorized_by_api_gateway {
+                without_jwt.insert((method.clone(), path.clone()));
+            }
             declared.insert((method, path));
         }
     }
@@ -191,6 +195,13 @@ async fn template_routes_match_each_functions_router() {
     .map(|(m, p)| (m.to_owned(), p.to_owned()))
     .collect();
     assert_eq!(declared, expected);
+    // Exactly these routes skip the JWT authorizer: the link-token pair and the console's static files.
+    let open: BTreeSet<(String, String)> =
+        [("POST", "/link"), ("DELETE", "/link"), ("GET", "/"), ("GET", "/console/{asset}")]
+            .into_iter()
+            .map(|(m, p)| (m.to_owned(), p.to_owned()))
+            .collect();
+    assert_eq!(without_jwt, open);
 }
 
 #[test]

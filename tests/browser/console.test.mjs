@@ -134,6 +134,13 @@ async function devSignIn(page, user) {
   await page.locator('#count').filter({ hasText: 'function' }).waitFor();
 }
 
+/** Every form control has an accessible name (a label or aria-label). */
+async function assertLabelled(page) {
+  const unlabelled = await page.locator('input, select, textarea').evaluateAll((els) =>
+    els.filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')).map((e) => e.outerHTML));
+  assert.deepEqual(unlabelled, []);
+}
+
 async function listedNames(page) {
   return page.locator('[data-function]').evaluateAll((els) => els.map((e) => e.dataset.function));
 }
@@ -170,6 +177,7 @@ test('an operator signs in and sees only the functions the rules allow, grouped 
   assert.match(await daily.innerText(), /team=ops/);
   assert.equal(await page.locator('[data-function="db-migrate"]').count(), 0, 'a hidden function is not listed');
   await shot(page, '02-functions-olivia');
+  await assertLabelled(page);
   await page.getByLabel('Search functions').fill('weekly');
   assert.deepEqual(await listedNames(page), ['report-weekly']);
   await page.getByLabel('Search functions').fill('team=billing');
@@ -202,8 +210,9 @@ test('one click runs a sync function and shows status, version, duration and the
   assert.equal(sent.length, 1, 'one run for a double click');
   assert.ok(sent[0].headers()['idempotency-key'], 'each click carries an Idempotency-Key');
   await shot(page, '03-function-result');
-  // A second click is a new run with a new key.
-  await page.getByRole('button', { name: 'Dry run' }).click();
+  // A second run, from the keyboard, is a new run with a new key.
+  await page.getByRole('button', { name: 'Dry run' }).focus();
+  await page.keyboard.press('Enter');
   await page.locator('#result-summary').filter({ hasText: 'Dry run' }).waitFor();
   assert.equal(sent.length, 2);
   assert.notEqual(sent[0].headers()['idempotency-key'], sent[1].headers()['idempotency-key']);
@@ -300,6 +309,8 @@ test('a tenant admin saves and deletes a preset; async is offered where allowed'
   assert.ok((await listedNames(page)).includes('db-migrate'), 'admins see everything');
   await page.goto(`${BASE}/#/functions/prod/us-east-1/hello-world`);
   await page.getByRole('button', { name: 'Run async' }).waitFor();
+  await page.getByLabel('Preset name').waitFor();
+  await assertLabelled(page);
   await page.getByLabel(/^Name/).fill('Ada');
   await page.getByLabel('Preset name').fill('greet-ada');
   await page.getByLabel('Description').fill('Says hello to Ada');

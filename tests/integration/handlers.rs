@@ -74,6 +74,26 @@ async fn api_gateway_events_through_each_function() {
         operator["requestContext"]["authorizer"]["jwt"]["claims"].clone();
     assert_eq!(handle(&state, invoke::ROUTES, &hidden).await.status, StatusCode::NOT_FOUND);
 
+    // The console page and a script through the list function, as API Gateway delivers a route
+    // without the authorizer (no claims, no Authorization header).
+    for (path, content_type, marker) in [
+        ("/", "text/html; charset=utf-8", "<script type=\"module\" src=\"/console/console.js\">"),
+        ("/console/console.js", "text/javascript; charset=utf-8", "Lambda Launcher console"),
+    ] {
+        let mut page = fixture("get-functions.json");
+        page["requestContext"].as_object_mut().unwrap().remove("authorizer");
+        page["headers"].as_object_mut().unwrap().remove("authorization");
+        page["routeKey"] = json!(format!("GET {path}"));
+        page["rawPath"] = json!(path);
+        page["rawQueryString"] = json!("");
+        page.as_object_mut().unwrap().remove("queryStringParameters");
+        page["requestContext"]["http"]["path"] = json!(path);
+        let served = handle(&state, list::ROUTES, &page).await;
+        assert_eq!(served.status, StatusCode::OK, "{path}");
+        assert_eq!(served.headers["content-type"], content_type);
+        assert!(served.text.contains(marker), "{path}");
+    }
+
     // No authorizer claims, or no tenant claim: 401.
     let mut anonymous = fixture("get-functions.json");
     anonymous["requestContext"].as_object_mut().unwrap().remove("authorizer");

@@ -214,6 +214,7 @@ test('one click runs a sync function and shows status, version, duration and the
   await page.getByRole('button', { name: 'Dry run' }).focus();
   await page.keyboard.press('Enter');
   await page.locator('#result-summary').filter({ hasText: 'Dry run' }).waitFor();
+  await page.waitForFunction(() => document.activeElement?.dataset?.mode === 'dry-run');
   assert.equal(sent.length, 2);
   assert.notEqual(sent[0].headers()['idempotency-key'], sent[1].headers()['idempotency-key']);
 });

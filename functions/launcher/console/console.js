@@ -441,7 +441,7 @@ async function renderFunction(connection, region, name) {
   const runButtons = [];
 
   /** One run: checked first, one Idempotency-Key per click, buttons off while it runs. */
-  async function run(mode, { preset } = {}) {
+  async function run(mode, { preset, trigger } = {}) {
     let body;
     if (!preset) {
       let value;
@@ -473,11 +473,13 @@ async function renderFunction(connection, region, name) {
       announce(`Run failed: ${e.message}`);
     } finally {
       runButtons.forEach((b) => { b.disabled = false; });
+      // A disabled button drops the keyboard focus: give it back to the button that ran.
+      if (trigger?.isConnected && (document.activeElement === document.body || document.activeElement === null)) trigger.focus();
     }
   }
 
   const runButton = (label, mode, cls) => {
-    const b = h('button', { type: 'button', class: cls, 'data-mode': mode, onclick: () => run(mode) }, label);
+    const b = h('button', { type: 'button', class: cls, 'data-mode': mode, onclick: (ev) => run(mode, { trigger: ev.currentTarget }) }, label);
     runButtons.push(b);
     return b;
   };
@@ -498,7 +500,7 @@ async function renderFunction(connection, region, name) {
     }
     presetList.replaceChildren(...(data.presets.length ? data.presets.map((p) => {
       const runIt = allowed.includes('invoke')
-        ? h('button', { type: 'button', 'data-preset': p.name, 'aria-label': `Run preset ${p.name}`, onclick: () => run('sync', { preset: p.name }) }, 'Run')
+        ? h('button', { type: 'button', 'data-preset': p.name, 'aria-label': `Run preset ${p.name}`, onclick: (ev) => run('sync', { preset: p.name, trigger: ev.currentTarget }) }, 'Run')
         : null;
       if (runIt) runButtons.push(runIt);
       return h('li', {},

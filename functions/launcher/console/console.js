@@ -571,7 +571,8 @@ async function renderHistory() {
   show(g, 'History', h('h1', {}, 'History'), h('p', { class: 'muted' }, 'Loading…'));
   const { data } = await api('GET', '/audit?limit=50');
   const rows = data.records.map((r) => h('tr', {},
-    h('td', {}, r.at), h('td', {}, r.subject), h('td', {}, r.action),
+    h('td', { class: 'nowrap' }, h('time', { datetime: r.at }, r.at.replace('T', ' ').replace(/\.\d+Z$/, ' UTC'))),
+    h('td', {}, r.subject), h('td', {}, r.action),
     h('td', {}, r.function ? `${r.connection}/${r.region}/${r.function}` : (r.connection || '—')),
     h('td', {}, r.mode || '—'), h('td', {}, r.outcome), h('td', {}, r.status_code ?? '—'),
     h('td', {}, [r.error_code, r.detail].filter(Boolean).join(' · ') || '—')));

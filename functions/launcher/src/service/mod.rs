@@ -2,6 +2,7 @@
 //! access is keyed by the caller's tenant, and every function access goes through `authorize`.
 
 mod audit;
+mod caches;
 mod connections;
 mod credentials;
 mod functions;
@@ -9,6 +10,8 @@ mod link_tokens;
 mod rules;
 mod tags;
 mod time;
+
+pub use caches::{CONNECTION_TTL, FUNCTION_TTL, RULES_TTL, SECRET_TTL};
 
 use std::sync::Arc;
 
@@ -20,7 +23,7 @@ pub use link_tokens::{IssueLinkToken, IssuedLinkToken, TokenLinkRequest, TokenLi
 use crate::error::{LauncherError, Result};
 use crate::identity::Principal;
 use crate::ports::{AuditStore, ConnectionStore, IdempotencyStore, LambdaAccounts, RuleStore, SecretCipher};
-use credentials::RoleCredentialCache;
+use caches::Caches;
 
 pub struct Launcher {
     connections: Arc<dyn ConnectionStore>,
@@ -30,8 +33,8 @@ pub struct Launcher {
     audit: Arc<dyn AuditStore>,
     idempotency: Arc<dyn IdempotencyStore>,
     admin_group: String,
-    role_credentials: RoleCredentialCache,
-    tags: tags::TagCache,
+    /// Bounded in-process caches (connections, rules, secrets, sessions, functions, tags).
+    caches: Caches,
 }
 
 /// The stores a launcher keeps its state in (one DynamoDB table implements all of them).
@@ -58,8 +61,7 @@ impl Launcher {
             cipher,
             accounts,
             admin_group: admin_group.into(),
-            role_credentials: RoleCredentialCache::default(),
-            tags: tags::TagCache::default(),
+            caches: Caches::default(),
         }
     }
 

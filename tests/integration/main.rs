@@ -4,6 +4,7 @@
 mod access;
 mod audit;
 mod auth;
+mod calls;
 mod flow;
 mod handlers;
 mod idempotency;

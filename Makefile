@@ -56,7 +56,8 @@ package: package-venv
 ## Performance figures (docs/performance.md): latency against a direct SDK call, in-process overhead, list fan-out,
 ## init time of each function binary, peak RSS. Numbers, not pass/fail; run `make package` for the sizes.
 bench: venv
-	$(CARGO) build -j$(JOBS) --profile perf -p bench -p list -p invoke -p link -p bootstrap -p launcher-local
+	$(CARGO) build -j$(JOBS) --profile perf -p list -p invoke -p link -p bootstrap
+	$(CARGO) build -j$(JOBS) --profile perf -p bench -p launcher-local
 	scripts/with-moto.sh target/perf/bench
 
 ## End to end and offline: local AWS, three sample customer accounts (access key, role, bootstrap), the local server, three users.

@@ -9,8 +9,9 @@ export CARGO_TERM_COLOR ?= never
 
 VENV := .venv
 SAM_VENV := .venv-sam
+PACKAGE_VENV := .venv-package
 
-.PHONY: demo console test unit lint build venv sam-venv requirements clean browser-deps browser-test
+.PHONY: demo console test unit lint build venv sam-venv package-venv package bench requirements clean browser-deps browser-test
 CONSOLE_PORT ?= 8080
 BROWSER_DIR := tests/browser
 
@@ -24,7 +25,13 @@ $(SAM_VENV)/.installed: requirements/sam.lock
 	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/sam.lock
 	touch $@
 
+$(PACKAGE_VENV)/.installed: requirements/package.lock
+	$(PYTHON) -m venv $(PACKAGE_VENV)
+	$(PACKAGE_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/package.lock
+	touch $@
+
 venv: $(VENV)/.installed
+package-venv: $(PACKAGE_VENV)/.installed
 sam-venv: $(SAM_VENV)/.installed
 
 build:
@@ -64,6 +71,18 @@ unit:
 lint: venv sam-venv
 	scripts/lint-templates.sh
 
+## The deployable artefacts: each function built by `cargo lambda build --release --arm64` (cargo-lambda and zig
+## from PyPI into .venv-package, the aarch64 target added with rustup), zipped; prints binary and zip sizes.
+package: package-venv
+	JOBS=$(JOBS) scripts/package.sh
+
+## Performance figures (docs/performance.md): latency against a direct SDK call, in-process overhead, list fan-out,
+## init time of each function binary, peak RSS. Numbers, not pass/fail; run `make package` for the sizes.
+bench: venv
+	$(CARGO) build -j$(JOBS) --profile perf -p list -p invoke -p link -p bootstrap
+	$(CARGO) build -j$(JOBS) --profile perf -p bench -p launcher-local
+	scripts/with-moto.sh target/perf/bench
+
 ## End to end and offline: local AWS, three sample customer accounts (access key, role, bootstrap), the local server, three users.
 demo: venv build
 	KEEP=$(KEEP) scripts/with-moto.sh scripts/demo.sh
@@ -77,7 +96,9 @@ requirements:
 	  { echo "# pip freeze of .venv built from local-aws.in; regenerate with: make requirements"; /tmp/launcher-req/bin/pip freeze; } > requirements/local-aws.lock
 	rm -rf /tmp/launcher-req && $(PYTHON) -m venv /tmp/launcher-req && /tmp/launcher-req/bin/pip install -q -r requirements/sam.in && \
 	  { echo "# pip freeze of .venv-sam built from sam.in; regenerate with: make requirements"; /tmp/launcher-req/bin/pip freeze; } > requirements/sam.lock
+	rm -rf /tmp/launcher-req && $(PYTHON) -m venv /tmp/launcher-req && /tmp/launcher-req/bin/pip install -q -r requirements/package.in && \
+	  { echo "# pip freeze of .venv-package built from package.in; regenerate with: make requirements"; /tmp/launcher-req/bin/pip freeze; } > requirements/package.lock
 
 clean:
 	$(CARGO) clean
-	rm -rf $(VENV) $(SAM_VENV) .local
+	rm -rf $(VENV) $(SAM_VENV) $(PACKAGE_VENV) .local

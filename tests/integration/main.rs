@@ -4,6 +4,7 @@
 mod access;
 mod audit;
 mod auth;
+mod calls;
 mod console;
 mod flow;
 mod handlers;

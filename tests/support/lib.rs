@@ -5,6 +5,7 @@
 
 pub mod logs;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -14,6 +15,7 @@ use axum::Router;
 use http::{Method, Request, StatusCode};
 use http_body_util::BodyExt;
 use jsonwebtoken::{encode, EncodingKey, Header};
+use launcher::aws::calls::{Call, CallCounter};
 use launcher::config::{AuthMode, ClaimNames, JwtKeySource, JwtSettings};
 use launcher::http::{router, Routes};
 use launcher::{AppState, Config};
@@ -173,6 +175,13 @@ pub struct TestLauncher {
     pub table: String,
     pub key_alias: String,
     pub sdk: SdkConfig,
+    /// Every AWS call this launcher makes (its own DynamoDB/KMS/STS and the linked accounts').
+    pub calls: CallCounter,
+}
+
+/// The expected AWS calls, as `CallCounter::take` reports them: (service, operation, count).
+pub fn calls(expected: &[(&str, &str, usize)]) -> BTreeMap<Call, usize> {
+    expected.iter().map(|(service, operation, n)| (((*service).to_owned(), (*operation).to_owned()), *n)).collect()
 }
 
 pub struct Reply {
@@ -242,8 +251,11 @@ impl TestLauncher {
     pub async fn start_with(auth: AuthMode) -> Self {
         let sdk = launcher_sdk().await;
         let (table, key_alias) = provision(&sdk).await;
-        let state = AppState::new(test_config(&table, &key_alias, auth), &sdk, None).expect("state");
-        Self { state, table, key_alias, sdk }
+        let calls = CallCounter::default();
+        let state =
+            AppState::with_interceptors(test_config(&table, &key_alias, auth), &sdk, None, &[calls.interceptor()])
+                .expect("state");
+        Self { state, table, key_alias, sdk, calls }
     }
 
     /// The same launcher (store, key, tokens) reaching AWS Lambda and STS through `accounts`,

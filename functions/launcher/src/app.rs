@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use aws_config::SdkConfig;
+use aws_smithy_runtime_api::client::interceptors::SharedInterceptor;
 
 use crate::aws::audit::DynamoAudit;
 use crate::aws::dynamo::DynamoStore;
@@ -37,6 +38,18 @@ impl AppState {
     /// `jwks_document` is the JWKS when the caller fetched it (the local server fetches URLs, so
     /// Lambda binaries carry no HTTP client for it); otherwise a configured JWKS is read as a file.
     pub fn new(config: Config, sdk: &SdkConfig, jwks_document: Option<&str>) -> Result<Arc<Self>> {
+        Self::with_interceptors(config, sdk, jwks_document, &[])
+    }
+
+    /// As `new`, with SDK interceptors on every client the launcher builds: its own DynamoDB,
+    /// KMS and STS clients and each linked account's Lambda and STS clients (tests and the
+    /// benchmark count AWS calls with `aws::calls::CallCounter`).
+    pub fn with_interceptors(
+        config: Config,
+        sdk: &SdkConfig,
+        jwks_document: Option<&str>,
+        interceptors: &[SharedInterceptor],
+    ) -> Result<Arc<Self>> {
         let authenticator = match &config.auth {
             AuthMode::Authorizer => Authenticator::ApiGatewayAuthorizer,
             AuthMode::Jwt(jwt) => Authenticator::Jwt(Box::new(match &jwt.key {
@@ -52,22 +65,36 @@ impl AppState {
                 }
             })),
         };
-        let store = Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &config.table));
+        let dynamodb = {
+            let mut builder = aws_sdk_dynamodb::config::Builder::from(sdk);
+            for interceptor in interceptors {
+                builder.push_interceptor(interceptor.clone());
+            }
+            aws_sdk_dynamodb::Client::from_conf(builder.build())
+        };
+        let kms = {
+            let mut builder = aws_sdk_kms::config::Builder::from(sdk);
+            for interceptor in interceptors {
+                builder.push_interceptor(interceptor.clone());
+            }
+            aws_sdk_kms::Client::from_conf(builder.build())
+        };
+        let mut accounts = AwsLambdaAccounts::new(sdk.clone()).with_launcher_account(config.account_id.clone());
+        for interceptor in interceptors {
+            accounts = accounts.with_interceptor(interceptor.clone());
+        }
+        let store = Arc::new(DynamoStore::new(dynamodb.clone(), &config.table));
         let stores = Stores {
             connections: store.clone(),
             rules: store.clone(),
             presets: store.clone(),
             idempotency: store,
-            audit: Arc::new(DynamoAudit::new(
-                aws_sdk_dynamodb::Client::new(sdk),
-                &config.table,
-                config.audit_retention_days,
-            )),
+            audit: Arc::new(DynamoAudit::new(dynamodb, &config.table, config.audit_retention_days)),
         };
         let launcher = Launcher::new(
             stores,
-            Arc::new(KmsCipher::new(aws_sdk_kms::Client::new(sdk), &config.kms_key_id)),
-            Arc::new(AwsLambdaAccounts::new(sdk.clone()).with_launcher_account(config.account_id.clone())),
+            Arc::new(KmsCipher::new(kms, &config.kms_key_id)),
+            Arc::new(accounts),
             config.admin_group.clone(),
         );
         Ok(Arc::new(Self { config, launcher, authenticator }))

@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod aws;
+pub mod cache;
 pub mod config;
 pub mod domain;
 pub mod error;

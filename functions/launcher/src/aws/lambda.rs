@@ -3,7 +3,8 @@
 //!
 //! Clients share the process-wide `SdkConfig` (HTTP client, connection pool, endpoint) and differ
 //! only in credentials and region. Invocations use a client with retries disabled and a
-//! deadline: a retried Invoke after a timeout or 5xx could run the function twice.
+//! deadline: a retried Invoke after a timeout or 5xx could run the function twice. Lambda clients
+//! are kept per (credentials, region, kind), bounded, so a warm request builds none.
 
 use std::time::{Duration, Instant, SystemTime};
 
@@ -21,6 +22,7 @@ use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::OnceCell;
 
 use super::{classify, AwsFailure};
+use crate::cache::TtlCache;
 use crate::config::LOG_TAIL_LIMIT;
 use crate::domain::connection::LiveCredentials;
 use crate::domain::function::{InvokeMode, InvokeOutcome};
@@ -33,6 +35,29 @@ pub const INVOKE_DEADLINE: Duration = Duration::from_secs(27);
 /// Assumed-role sessions last an hour (the role's default maximum).
 const ROLE_SESSION: Duration = Duration::from_secs(3600);
 
+/// Lambda clients kept at most this long and this many: a client holds credentials.
+const CLIENT_TTL: Duration = Duration::from_secs(15 * 60);
+const MAX_CLIENTS: usize = 256;
+
+/// (access key id, region, for invoke).
+type ClientKey = (String, String, bool);
+
+/// A built client and the secrets it signs with, compared on every hit.
+#[derive(Clone)]
+struct CachedClient {
+    secret_access_key: SecretString,
+    session_token: Option<SecretString>,
+    client: aws_sdk_lambda::Client,
+}
+
+struct ClientCache(TtlCache<ClientKey, CachedClient>);
+
+impl std::fmt::Debug for ClientCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ClientCache({} clients)", self.0.len())
+    }
+}
+
 #[derive(Debug)]
 pub struct AwsLambdaAccounts {
     sdk: SdkConfig,
@@ -41,12 +66,20 @@ pub struct AwsLambdaAccounts {
     /// The launcher's own STS client, built once.
     own_sts: aws_sdk_sts::Client,
     own_account: OnceCell<String>,
+    clients: ClientCache,
 }
 
 impl AwsLambdaAccounts {
     pub fn new(sdk: SdkConfig) -> Self {
         let own_sts = aws_sdk_sts::Client::new(&sdk);
-        Self { sdk, interceptors: Vec::new(), invoke_deadline: INVOKE_DEADLINE, own_sts, own_account: OnceCell::new() }
+        Self {
+            sdk,
+            interceptors: Vec::new(),
+            invoke_deadline: INVOKE_DEADLINE,
+            own_sts,
+            own_account: OnceCell::new(),
+            clients: ClientCache(TtlCache::new(MAX_CLIENTS, CLIENT_TTL)),
+        }
     }
 
     /// The launcher's account id when configuration knows it (saves an STS call).
@@ -62,11 +95,12 @@ impl AwsLambdaAccounts {
             sts.push_interceptor(interceptor.clone());
         }
         self.own_sts = aws_sdk_sts::Client::from_conf(sts.build());
+        self.clients = ClientCache(TtlCache::new(MAX_CLIENTS, CLIENT_TTL));
         self
     }
 
     pub fn with_invoke_deadline(self, invoke_deadline: Duration) -> Self {
-        Self { invoke_deadline, ..self }
+        Self { invoke_deadline, clients: ClientCache(TtlCache::new(MAX_CLIENTS, CLIENT_TTL)), ..self }
     }
 
     fn credentials(credentials: &LiveCredentials) -> Credentials {
@@ -79,7 +113,32 @@ impl AwsLambdaAccounts {
         )
     }
 
+    /// A Lambda client for these credentials in `region`: the cached one, or a new one.
     fn lambda(&self, credentials: &LiveCredentials, region: &str, for_invoke: bool) -> aws_sdk_lambda::Client {
+        let key = (credentials.access_key_id.clone(), region.to_owned(), for_invoke);
+        if let Some(cached) = self.clients.0.get(&key) {
+            let same_token = match (&cached.session_token, &credentials.session_token) {
+                (None, None) => true,
+                (Some(a), Some(b)) => a.expose_secret() == b.expose_secret(),
+                _ => false,
+            };
+            if same_token && cached.secret_access_key.expose_secret() == credentials.secret_access_key.expose_secret() {
+                return cached.client;
+            }
+        }
+        let client = self.build_lambda(credentials, region, for_invoke);
+        self.clients.0.insert(
+            key,
+            CachedClient {
+                secret_access_key: credentials.secret_access_key.clone(),
+                session_token: credentials.session_token.clone(),
+                client: client.clone(),
+            },
+        );
+        client
+    }
+
+    fn build_lambda(&self, credentials: &LiveCredentials, region: &str, for_invoke: bool) -> aws_sdk_lambda::Client {
         let mut builder = aws_sdk_lambda::config::Builder::from(&self.sdk)
             .credentials_provider(Self::credentials(credentials))
             .region(aws_sdk_lambda::config::Region::new(region.to_owned()));

@@ -1,6 +1,7 @@
 //! Port implementations on the AWS SDK for Rust.
 
 pub mod audit;
+pub mod calls;
 pub mod dynamo;
 pub mod idempotency;
 pub mod kms;

@@ -142,7 +142,9 @@ impl Launcher {
             return Err(LauncherError::ConnectionExists(key.id));
         }
         let connection = self.access_key_connection(&principal.tenant, &principal.subject, key).await?;
-        self.connections.insert(&connection).await?;
+        let inserted = self.connections.insert(&connection).await;
+        self.caches.forget_connection(&connection.tenant, &connection.id);
+        inserted?;
         log_linked(&principal.subject, &connection);
         self.audit_connection(principal, AuditAction::Link, &connection.id, Some("access_key".into())).await;
         Ok(ConnectionView::from(&connection))
@@ -195,7 +197,9 @@ impl Launcher {
             version: 1,
             unlink_token_hash: None,
         };
-        self.connections.insert(&connection).await?;
+        let inserted = self.connections.insert(&connection).await;
+        self.caches.forget_connection(&connection.tenant, &connection.id);
+        inserted?;
         tracing::info!(tenant = %principal.tenant, connection = %request.id, by = %principal.subject, "role setup started");
         self.audit_connection(principal, AuditAction::Link, &request.id, Some("role setup: pending".into())).await;
         let role_name = format!("{ROLE_NAME_PREFIX}access");
@@ -283,7 +287,9 @@ impl Launcher {
             version: pending.version + 1,
             ..pending
         };
-        self.connections.replace(&connection).await?;
+        let replaced = self.connections.replace(&connection).await;
+        self.caches.forget_connection(&connection.tenant, &connection.id);
+        replaced?;
         log_linked(&principal.subject, &connection);
         self.audit_connection(principal, AuditAction::Link, &connection.id, Some("role".into())).await;
         Ok(ConnectionView::from(&connection))
@@ -307,7 +313,10 @@ impl Launcher {
     pub async fn unlink(&self, principal: &Principal, id: &str) -> Result<()> {
         self.require_admin(principal)?;
         names::connection_id(id).map_err(|_| LauncherError::ConnectionNotFound)?;
-        self.connections.delete(&principal.tenant, id).await?;
+        // This instance forgets it at once; others within CONNECTION_TTL.
+        let deleted = self.connections.delete(&principal.tenant, id).await;
+        self.caches.forget_connection(&principal.tenant, id);
+        deleted?;
         tracing::info!(tenant = %principal.tenant, connection = %id, by = %principal.subject, "account unlinked");
         self.audit_connection(principal, AuditAction::Unlink, id, None).await;
         Ok(())

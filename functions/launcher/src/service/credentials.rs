@@ -1,51 +1,19 @@
 //! Credentials for a linked account: a decrypted access key, or assumed-role credentials carrying
-//! the acting user as SourceIdentity, cached until shortly before they expire.
+//! the acting user as SourceIdentity. Both are cached (service/caches.rs): a decrypted secret for
+//! `SECRET_TTL`, a role session until shortly before it expires.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
+use super::caches::generation;
 use super::Launcher;
 use crate::domain::connection::{sts_name, Connection, LiveCredentials, StoredCredentials};
 use crate::error::{LauncherError, Result};
 use crate::identity::Principal;
-use crate::ports::{AssumedCredentials, RoleSession};
+use crate::ports::RoleSession;
 
 /// Assumed credentials are replaced this long before they expire, so a request never starts
 /// with credentials that lapse mid-call.
 const REFRESH_BEFORE_EXPIRY: Duration = Duration::from_secs(300);
-/// Bounds the cache: one tenant with many users cannot grow it without limit.
-const MAX_CACHED_SESSIONS: usize = 4096;
-
-/// (tenant, connection, connection version, source identity). The version makes a re-link or an
-/// unlink-and-relink under the same id start from fresh credentials.
-type SessionKey = (String, String, u64, String);
-
-#[derive(Default)]
-pub struct RoleCredentialCache {
-    sessions: Mutex<HashMap<SessionKey, AssumedCredentials>>,
-}
-
-impl RoleCredentialCache {
-    fn get(&self, key: &SessionKey) -> Option<LiveCredentials> {
-        let sessions = self.sessions.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let session = sessions.get(key)?;
-        let fresh = session.expires_at.duration_since(SystemTime::now()).is_ok_and(|left| left > REFRESH_BEFORE_EXPIRY);
-        fresh.then(|| session.credentials.clone())
-    }
-
-    fn put(&self, key: SessionKey, session: AssumedCredentials) {
-        let mut sessions = self.sessions.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if sessions.len() >= MAX_CACHED_SESSIONS {
-            let now = SystemTime::now();
-            sessions.retain(|_, s| s.expires_at > now + REFRESH_BEFORE_EXPIRY);
-            if sessions.len() >= MAX_CACHED_SESSIONS {
-                sessions.clear();
-            }
-        }
-        sessions.insert(key, session);
-    }
-}
 
 /// RoleSessionName for a tenant: shows the customer which launcher tenant acted.
 pub fn session_name(tenant: &str) -> String {
@@ -57,14 +25,21 @@ impl Launcher {
     pub(super) async fn credentials(&self, principal: &Principal, connection: &Connection) -> Result<LiveCredentials> {
         match &connection.credentials {
             StoredCredentials::AccessKey { access_key_id, secret_ciphertext } => {
+                // The generation covers the ciphertext: a re-link with another key misses.
+                let key = (connection.tenant.clone(), connection.id.clone(), generation(connection));
+                if let Some(cached) = self.caches.secrets.get(&key) {
+                    return Ok(cached);
+                }
                 let secret = self.cipher.decrypt(&connection.tenant, &connection.id, secret_ciphertext).await?;
-                Ok(LiveCredentials::access_key(access_key_id, secret))
+                let credentials = LiveCredentials::access_key(access_key_id, secret);
+                self.caches.secrets.insert(key, credentials.clone());
+                Ok(credentials)
             }
             StoredCredentials::Role { role_arn: Some(role_arn), external_id } => {
                 let source_identity = sts_name(&principal.subject);
                 let key =
-                    (connection.tenant.clone(), connection.id.clone(), connection.version, source_identity.clone());
-                if let Some(cached) = self.role_credentials.get(&key) {
+                    (connection.tenant.clone(), connection.id.clone(), generation(connection), source_identity.clone());
+                if let Some(cached) = self.caches.sessions.get(&key) {
                     return Ok(cached);
                 }
                 let session = self
@@ -76,9 +51,11 @@ impl Launcher {
                         source_identity: Some(&source_identity),
                     })
                     .await?;
-                let credentials = session.credentials.clone();
-                self.role_credentials.put(key, session);
-                Ok(credentials)
+                let left = session.expires_at.duration_since(SystemTime::now()).unwrap_or_default();
+                if let Some(usable) = left.checked_sub(REFRESH_BEFORE_EXPIRY) {
+                    self.caches.sessions.insert_until(key, session.credentials.clone(), Instant::now() + usable);
+                }
+                Ok(session.credentials)
             }
             StoredCredentials::Role { role_arn: None, .. } => Err(LauncherError::FunctionNotFound),
         }

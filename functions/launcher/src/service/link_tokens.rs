@@ -103,7 +103,9 @@ impl Launcher {
         let mut connection = self.access_key_connection(&tenant, &by, key).await?;
         let unlink_token = link_token::new_unlink_token(&tenant, &connection.id);
         connection.unlink_token_hash = Some(link_token::hash(&unlink_token));
-        self.connections.insert_consuming_token(&connection, &record, now()).await?;
+        let inserted = self.connections.insert_consuming_token(&connection, &record, now()).await;
+        self.caches.forget_connection(&connection.tenant, &connection.id);
+        inserted?;
         log_linked(&by, &connection);
         let actor = Principal { subject: by, tenant: tenant.clone(), groups: Default::default() };
         self.audit_connection(&actor, AuditAction::Link, &connection.id, Some("access_key via link token".into()))
@@ -114,7 +116,9 @@ impl Launcher {
     pub async fn unlink_with_token(&self, token: Option<&str>) -> Result<()> {
         let token = token.ok_or(LauncherError::LinkTokenInvalid)?;
         let (tenant, id) = link_token::unlink_token_target(token).ok_or(LauncherError::LinkTokenInvalid)?;
-        self.connections.delete_with_unlink_token(&tenant, &id, &link_token::hash(token)).await?;
+        let deleted = self.connections.delete_with_unlink_token(&tenant, &id, &link_token::hash(token)).await;
+        self.caches.forget_connection(&tenant, &id);
+        deleted?;
         tracing::info!(tenant = %tenant, connection = %id, by = "unlink-token", "account unlinked");
         let actor = Principal { subject: "unlink-token".into(), tenant, groups: Default::default() };
         self.audit_connection(&actor, AuditAction::Unlink, &id, None).await;

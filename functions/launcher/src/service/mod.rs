@@ -2,6 +2,7 @@
 //! access is keyed by the caller's tenant, and every function access goes through `authorize`.
 
 mod audit;
+mod caches;
 mod connections;
 mod credentials;
 mod functions;
@@ -10,6 +11,8 @@ mod presets;
 mod rules;
 mod tags;
 mod time;
+
+pub use caches::{CONNECTION_TTL, FUNCTION_TTL, RULES_TTL, SECRET_TTL};
 
 use std::sync::Arc;
 
@@ -23,7 +26,7 @@ use crate::identity::Principal;
 use crate::ports::{
     AuditStore, ConnectionStore, IdempotencyStore, LambdaAccounts, PresetStore, RuleStore, SecretCipher,
 };
-use credentials::RoleCredentialCache;
+use caches::Caches;
 
 pub struct Launcher {
     connections: Arc<dyn ConnectionStore>,
@@ -34,8 +37,8 @@ pub struct Launcher {
     idempotency: Arc<dyn IdempotencyStore>,
     presets: Arc<dyn PresetStore>,
     admin_group: String,
-    role_credentials: RoleCredentialCache,
-    tags: tags::TagCache,
+    /// Bounded in-process caches (connections, rules, secrets, sessions, functions, tags).
+    caches: Caches,
 }
 
 /// The stores a launcher keeps its state in (one DynamoDB table implements all of them).
@@ -64,8 +67,7 @@ impl Launcher {
             cipher,
             accounts,
             admin_group: admin_group.into(),
-            role_credentials: RoleCredentialCache::default(),
-            tags: tags::TagCache::default(),
+            caches: Caches::default(),
         }
     }
 

@@ -206,7 +206,7 @@ async fn invoke_latency() -> Latency {
     };
 
     let (mut server, url) = local_server(&launcher).await;
-    let http = reqwest::Client::new();
+    let http = launcher_tests::http_client();
     let over_http = || async {
         let response = http
             .post(format!("{url}{path}"))

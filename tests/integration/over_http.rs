@@ -16,7 +16,7 @@ async fn list_and_invoke_over_real_http() {
     let app = router(launcher.state.clone(), Routes::All);
     let server = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
 
-    let client = reqwest::Client::new();
+    let client = launcher_tests::http_client();
     let admin = admin_token("acme");
     let list = client.get(format!("{base}/functions")).bearer_auth(&admin).send().await.unwrap();
     assert_eq!(list.status().as_u16(), 200);

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_config::{BehaviorVersion, Region};
+use aws_config::Region;
 use aws_credential_types::Credentials;
 use aws_sdk_lambda::operation::list_functions::ListFunctionsOutput;
 use aws_sdk_lambda::types::FunctionConfiguration;
@@ -238,7 +238,7 @@ async fn an_invoke_that_times_out_is_reported_unknown_and_not_resent() {
             held.push(socket); // read nothing, answer nothing
         }
     });
-    let sdk = aws_config::defaults(BehaviorVersion::latest())
+    let sdk = launcher::aws::sdk::config_loader()
         .region(Region::new(REGION))
         .credentials_provider(Credentials::for_tests())
         .endpoint_url(endpoint)

@@ -8,7 +8,7 @@ pub mod logs;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_config::{Region, SdkConfig};
 use aws_credential_types::Credentials;
 use axum::body::Body;
 use axum::Router;
@@ -29,6 +29,12 @@ pub const ADMIN_GROUP: &str = "launcher-admins";
 pub const REGION: &str = "us-east-1";
 pub const ECHO_ZIP: &[u8] = include_bytes!("../fixtures/echo-function.zip");
 
+/// A plain reqwest client (reqwest is built without a TLS crypto provider: see `launcher::tls`).
+pub fn http_client() -> reqwest::Client {
+    launcher::tls::install_crypto_provider();
+    reqwest::Client::new()
+}
+
 /// The moto server `scripts/with-moto.sh` started for this run.
 pub fn moto_endpoint() -> String {
     std::env::var("LAUNCHER_MOTO_ENDPOINT").expect(
@@ -38,7 +44,7 @@ pub fn moto_endpoint() -> String {
 }
 
 pub async fn sdk_config(credentials: Credentials, region: &str) -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
+    launcher::aws::sdk::config_loader()
         .endpoint_url(moto_endpoint())
         .region(Region::new(region.to_owned()))
         .credentials_provider(credentials)
@@ -158,7 +164,7 @@ impl CustomerAccount {
 
     /// Queues results that moto's Docker-free Lambda returns, in order, for the next invokes.
     pub async fn queue_lambda_results(&self, region: &str, results: &[&str]) {
-        let response = reqwest::Client::new()
+        let response = http_client()
             .post(format!("{}/moto-api/static/lambda-simple/response", moto_endpoint()))
             .header("content-type", "application/json")
             .body(json!({"results": results, "region": region, "account_id": self.account_id}).to_string())
@@ -359,7 +365,7 @@ pub fn admin_token(tenant: &str) -> String {
 /// An adapter for the linked accounts whose every AWS call is answered by `rules`
 /// (aws-smithy-mocks; nothing leaves the process). Reads retry fast.
 pub async fn mocked_accounts(rules: &[&aws_smithy_mocks::Rule]) -> launcher::aws::lambda::AwsLambdaAccounts {
-    let sdk = aws_config::defaults(BehaviorVersion::latest())
+    let sdk = launcher::aws::sdk::config_loader()
         .region(Region::new(REGION))
         .credentials_provider(Credentials::for_tests())
         .http_client(aws_smithy_mocks::create_mock_http_client())

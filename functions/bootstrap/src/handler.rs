@@ -7,7 +7,7 @@
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use aws_config::SdkConfig;
@@ -103,25 +103,37 @@ impl From<String> for Failure {
 pub struct Bootstrap {
     sdk: SdkConfig,
     iam: Iam,
-    http: reqwest::Client,
+    /// Built on first use: building it loads and parses the system's root certificates, which
+    /// would otherwise be part of every cold start (measured in `make bench`, docs/performance.md).
+    http: OnceLock<Result<reqwest::Client, String>>,
     launcher: Option<Arc<AppState>>,
     limits: Limits,
 }
 
 impl Bootstrap {
     /// IAM (and, in-process, the launcher's table and key) through `sdk`.
-    pub fn new(sdk: &SdkConfig) -> Result<Self, String> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .build()
-            .map_err(|e| format!("HTTP client: {e}"))?;
-        Ok(Self {
+    pub fn new(sdk: &SdkConfig) -> Self {
+        Self {
             sdk: sdk.clone(),
             iam: Iam::new(aws_sdk_iam::Client::new(sdk), None),
-            http,
+            http: OnceLock::new(),
             launcher: None,
             limits: Limits::default(),
-        })
+        }
+    }
+
+    /// The client for the ResponseURL and the launcher's `/link` routes.
+    fn http(&self) -> Result<&reqwest::Client, String> {
+        self.http
+            .get_or_init(|| {
+                launcher::tls::install_crypto_provider();
+                reqwest::Client::builder()
+                    .connect_timeout(Duration::from_secs(5))
+                    .build()
+                    .map_err(|e| format!("HTTP client: {e}"))
+            })
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     /// Links in-process through this launcher instead of one built from the environment.
@@ -382,8 +394,8 @@ impl Bootstrap {
                 self.iam.delete_access_keys(&g.user).await?;
                 let (key_id, secret) = self.iam.create_access_key(&g.user).await?;
                 let timeout = self.limits.http_timeout;
-                let attempt =
-                    || link::link_https(&self.http, url, token, name, &props.regions, &key_id, &secret, timeout);
+                let http = self.http()?;
+                let attempt = || link::link_https(http, url, token, name, &props.regions, &key_id, &secret, timeout);
                 let linked = match self.with_retries(work_by, &attempt).await {
                     // The link token is valid (it is checked first, and a conflict does not use
                     // it up) and names the connection the generation being replaced linked.
@@ -392,7 +404,7 @@ impl Bootstrap {
                             tracing::info!(
                                 "the connection exists: unlinking the previous generation to link the new one"
                             );
-                            link::unlink_https(&self.http, old_url, unlink_token, timeout).await?;
+                            link::unlink_https(http, old_url, unlink_token, timeout).await?;
                             self.with_retries(work_by, &attempt).await
                         }
                         _ => Err(LinkError::Exists(format!(
@@ -590,7 +602,7 @@ impl Bootstrap {
             if attempt > 0 {
                 tokio::time::sleep(Duration::from_millis(500 * 2u64.pow(attempt))).await;
             }
-            match link::unlink_https(&self.http, url, unlink_token, self.limits.http_timeout).await {
+            match link::unlink_https(self.http()?, url, unlink_token, self.limits.http_timeout).await {
                 Ok(()) => {
                     tracing::info!("unlinked");
                     return Ok(());
@@ -647,7 +659,7 @@ impl Bootstrap {
                 tokio::time::sleep(Duration::from_millis(250 * 2u64.pow(attempt))).await;
             }
             let timeout = remaining.clamp(Duration::from_secs(2), Duration::from_secs(10));
-            match self.http.put(url).header(CONTENT_TYPE, "").body(body.clone()).timeout(timeout).send().await {
+            match self.http()?.put(url).header(CONTENT_TYPE, "").body(body.clone()).timeout(timeout).send().await {
                 Ok(r) if r.status().is_success() => return Ok(()),
                 Ok(r) => last = format!("the response URL answered {}", r.status()),
                 Err(e) => last = e.without_url().to_string(),

@@ -12,7 +12,7 @@ use tokio::time::Instant;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     launcher::telemetry::init_json();
-    let sdk = aws_config::load_from_env().await;
+    let sdk = launcher::aws::sdk::load_from_env().await;
     // `bootstrap --local-event FILE`: handle one custom-resource event outside Lambda (the demo
     // and local trials); the answer still goes to the event's ResponseURL.
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -22,12 +22,7 @@ async fn main() -> Result<(), Error> {
         _ => return Err("usage: bootstrap [--local-event FILE]".into()),
     };
     let boundary = std::env::var(bootstrap::BOUNDARY_ENV).ok().filter(|arn| !arn.trim().is_empty());
-    let bootstrap = bootstrap::Bootstrap::new(&sdk)
-        .map_err(|e| {
-            tracing::error!(error = %e, "start-up failed");
-            e
-        })?
-        .with_permissions_boundary(boundary);
+    let bootstrap = bootstrap::Bootstrap::new(&sdk).with_permissions_boundary(boundary);
     let bootstrap = &bootstrap;
     if let Some(event) = local_event {
         bootstrap.handle(serde_json::from_str(&event)?, Instant::now() + Duration::from_secs(300)).await;

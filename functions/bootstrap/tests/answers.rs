@@ -14,7 +14,7 @@ use tokio::time::Instant;
 const ACCOUNT: &str = "123456789012";
 
 async fn bootstrap() -> Bootstrap {
-    Bootstrap::new(&launcher_sdk().await).unwrap().with_limits(fast_limits())
+    Bootstrap::new(&launcher_sdk().await).with_limits(fast_limits())
 }
 
 #[tokio::test]

@@ -30,7 +30,7 @@ async fn setup() -> Setup {
     let (account, sdk) = customer_account().await;
     Setup {
         server: LauncherServer::start().await,
-        bootstrap: Bootstrap::new(&sdk).unwrap().with_limits(fast_limits()),
+        bootstrap: Bootstrap::new(&sdk).with_limits(fast_limits()),
         sink: ResponseSink::start().await,
         iam: IamView::new(&sdk),
         tenant: unique("globex"),
@@ -227,7 +227,7 @@ async fn validation_failures_are_retried_then_reported() {
 #[tokio::test]
 async fn a_hanging_launcher_still_gets_an_answer_in_time_and_nothing_is_left() {
     let s = setup().await;
-    let bootstrap = Bootstrap::new(&s.sdk).unwrap().with_limits(Limits {
+    let bootstrap = Bootstrap::new(&s.sdk).with_limits(Limits {
         answer_reserve: Duration::from_secs(1),
         cleanup_reserve: Duration::from_secs(4),
         ..fast_limits()

@@ -44,7 +44,7 @@ struct Setup {
 async fn setup() -> Setup {
     let launcher = TestLauncher::start().await;
     let sdk = launcher_sdk().await;
-    let bootstrap = Bootstrap::new(&sdk).unwrap().with_launcher(Arc::clone(&launcher.state)).with_limits(fast_limits());
+    let bootstrap = Bootstrap::new(&sdk).with_launcher(Arc::clone(&launcher.state)).with_limits(fast_limits());
     Setup {
         launcher,
         bootstrap,
@@ -299,7 +299,6 @@ async fn every_user_gets_the_permissions_boundary() {
     let proxy = RecordingProxy::start().await;
     let boundary = format!("arn:aws:iam::{ACCOUNT}:policy/lambda-launcher/boundary/cap");
     s.bootstrap = Bootstrap::new(&proxy.sdk().await)
-        .unwrap()
         .with_launcher(Arc::clone(&s.launcher.state))
         .with_limits(fast_limits())
         .with_permissions_boundary(Some(boundary.clone()));

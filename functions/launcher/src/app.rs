@@ -31,7 +31,7 @@ impl AppState {
     /// Builds the state from the environment: configuration, then the AWS clients, once.
     pub async fn from_env() -> Result<Arc<Self>> {
         let config = Config::from_env()?;
-        let sdk = aws_config::load_from_env().await;
+        let sdk = crate::aws::sdk::load_from_env().await;
         Self::new(config, &sdk, None)
     }
 

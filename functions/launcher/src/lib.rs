@@ -14,8 +14,10 @@ pub mod http;
 pub mod identity;
 pub mod lambda;
 pub mod ports;
+pub mod random;
 pub mod service;
 pub mod telemetry;
+pub mod tls;
 
 pub use app::AppState;
 pub use config::Config;

@@ -51,7 +51,7 @@ async fn serve() -> Result<(), String> {
     let dev_users = dev::users_from_env(&config)?;
     config.console.dev_sign_in = dev_users.is_some();
     let jwks = fetch_jwks_if_url(&config).await?;
-    let sdk = aws_config::load_from_env().await;
+    let sdk = launcher::aws::sdk::load_from_env().await;
     let dev_routes = dev_users.map(|users| dev::routes(config.clone(), users));
     let state = AppState::new(config, &sdk, jwks.as_deref()).map_err(|e| e.to_string())?;
     let bind = std::env::var("LAUNCHER_BIND").unwrap_or_else(|_| "127.0.0.1:8080".into());
@@ -83,6 +83,7 @@ async fn fetch_jwks_if_url(config: &Config) -> Result<Option<String>, String> {
     if !(location.starts_with("http://") || location.starts_with("https://")) {
         return Ok(None);
     }
+    launcher::tls::install_crypto_provider();
     let response = reqwest::get(location).await.map_err(|e| format!("fetch JWKS {location}: {e}"))?;
     if !response.status().is_success() {
         return Err(format!("fetch JWKS {location}: HTTP {}", response.status()));

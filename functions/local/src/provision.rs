@@ -7,7 +7,7 @@ pub async fn run() -> Result<(), String> {
     if !key_alias.starts_with("alias/") {
         return Err("for provisioning, LAUNCHER_KMS_KEY_ID must be an alias such as alias/lambda-launcher".into());
     }
-    let sdk = aws_config::load_from_env().await;
+    let sdk = launcher::aws::sdk::load_from_env().await;
     launcher::aws::table::ensure_table(&aws_sdk_dynamodb::Client::new(&sdk), &table).await?;
 
     let kms = aws_sdk_kms::Client::new(&sdk);

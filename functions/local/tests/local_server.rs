@@ -99,7 +99,7 @@ async fn serves_the_router_with_keys_from_a_jwks_url() {
     )
     .unwrap();
 
-    let client = reqwest::Client::new();
+    let client = launcher_tests::http_client();
     let ok = client.get(format!("{base}/connections")).bearer_auth(&token).send().await.unwrap();
     assert_eq!(ok.status().as_u16(), 200, "space-separated groups claim makes this caller an admin");
     let refused = client.get(format!("{base}/connections")).send().await.unwrap();
@@ -138,7 +138,7 @@ async fn serve(table: &str, key: &str, dev_users: Option<&str>) -> (tokio::proce
 async fn the_development_sign_in_exists_only_when_configured_and_mints_tokens_the_server_accepts() {
     let sdk = launcher_sdk().await;
     let (table, key) = provision(&sdk).await;
-    let client = reqwest::Client::new();
+    let client = launcher_tests::http_client();
 
     let (mut child, base) =
         serve(&table, &key, Some("alice:alice@acme:acme:launcher-admins;olivia:olivia@acme:acme:ops")).await;

@@ -402,7 +402,7 @@ impl RecordingProxy {
         let requests: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
         let store = requests.clone();
         let target = launcher_tests::moto_endpoint();
-        let client = reqwest::Client::new();
+        let client = launcher_tests::http_client();
         let app = Router::new().fallback(move |request: Request| {
             let (store, target, client) = (store.clone(), target.clone(), client.clone());
             async move {
@@ -435,7 +435,7 @@ impl RecordingProxy {
 
     /// An SDK configuration for the launcher's account that goes through the proxy.
     pub async fn sdk(&self) -> SdkConfig {
-        aws_config::defaults(aws_config::BehaviorVersion::latest())
+        launcher::aws::sdk::config_loader()
             .endpoint_url(&self.url)
             .region(aws_config::Region::new(REGION))
             .credentials_provider(Credentials::new("launcher-local", "launcher-local", None, None, "test"))

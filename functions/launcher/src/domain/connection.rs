@@ -117,10 +117,7 @@ pub fn encryption_context(tenant: &str, connection_id: &str) -> [(&'static str, 
 /// A new External ID: 192 random bits as hex, from the OS generator. Never derived from a secret,
 /// never chosen by the tenant, unique per connection.
 pub fn new_external_id() -> String {
-    use rand::TryRngCore;
-    let mut bytes = [0u8; 24];
-    rand::rngs::OsRng.try_fill_bytes(&mut bytes).expect("the OS random generator is available");
-    format!("ll-{}", hex::encode(bytes))
+    format!("ll-{}", crate::random::hex::<24>())
 }
 
 /// What STS accepts as a SourceIdentity or RoleSessionName: 2-64 of `[A-Za-z0-9_+=,.@-]`.

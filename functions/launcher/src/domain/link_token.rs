@@ -21,10 +21,7 @@ fn unb64(text: &str) -> Option<String> {
 }
 
 fn random_hex() -> String {
-    use rand::TryRngCore;
-    let mut bytes = [0u8; 24];
-    rand::rngs::OsRng.try_fill_bytes(&mut bytes).expect("the OS random generator is available");
-    hex::encode(bytes)
+    crate::random::hex::<24>()
 }
 
 /// What is stored instead of a token.

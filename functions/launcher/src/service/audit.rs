@@ -23,10 +23,7 @@ fn now_ms() -> u64 {
 }
 
 fn random_id() -> String {
-    use rand::TryRngCore;
-    let mut bytes = [0u8; 8];
-    rand::rngs::OsRng.try_fill_bytes(&mut bytes).expect("the OS random generator is available");
-    hex::encode(bytes)
+    crate::random::hex::<8>()
 }
 
 /// Parses a time bound: RFC 3339 (`2026-12-03T10:00:00Z`) or Unix seconds.

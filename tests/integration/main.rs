@@ -20,4 +20,5 @@ mod secrets;
 mod tags;
 mod templates;
 mod tenants;
+mod tls;
 mod validation;

@@ -6,12 +6,28 @@
 //! connection pool; nothing is loaded or connected until the first request.
 
 use aws_config::{BehaviorVersion, ConfigLoader, SdkConfig};
-use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 
-/// HTTPS (and plain HTTP, for local endpoints) with the system's root certificates.
+/// HTTPS (and plain HTTP, for local endpoints) trusting the system's root certificates.
 pub fn https_client() -> SharedHttpClient {
-    aws_smithy_http_client::Builder::new().tls_provider(tls::Provider::Rustls(CryptoMode::Ring)).build_https()
+    build(TrustStore::default())
+}
+
+/// The same client trusting only the given PEM root certificates (the TLS tests' own CA).
+pub fn https_client_trusting(pem_roots: &[u8]) -> SharedHttpClient {
+    build(TrustStore::empty().with_native_roots(false).with_pem_certificate(pem_roots.to_vec()))
+}
+
+fn build(trust_store: TrustStore) -> SharedHttpClient {
+    let context = TlsContext::builder()
+        .with_trust_store(trust_store)
+        .build()
+        .expect("a TLS context without extra server names always builds");
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+        .tls_context(context)
+        .build_https()
 }
 
 /// `aws_config::defaults` with the launcher's HTTP client; region, credentials and endpoint

@@ -110,6 +110,10 @@ const fnPath = (f) => `/functions/${enc(f.connection)}/${enc(f.region)}/${enc(f.
 async function oidcStart() {
   const issuer = config.issuer.replace(/\/$/, '');
   const discovery = await (await fetch(`${issuer}/.well-known/openid-configuration`, { credentials: 'omit' })).json();
+  // OpenID Connect Discovery 1.0 §4.3: the document must name the issuer it was fetched for.
+  if (String(discovery.issuer || '').replace(/\/$/, '') !== issuer) {
+    throw new Error('The identity provider\'s discovery document names another issuer. Sign-in stopped.');
+  }
   const verifier = b64url(crypto.getRandomValues(new Uint8Array(32)));
   const challenge = b64url(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)));
   const state = b64url(crypto.getRandomValues(new Uint8Array(16)));
@@ -135,6 +139,10 @@ async function oidcFinish() {
   history.replaceState(null, '', location.pathname + (saved?.returnTo || '#/functions'));
   if (params.has('error')) throw new Error(`The identity provider refused the sign-in (${params.get('error')}).`);
   if (!saved || params.get('state') !== saved.state) throw new Error('The sign-in answer does not match this browser session (state). Please sign in again.');
+  // RFC 9207: a provider that names itself in the answer must be the one this sign-in went to.
+  if (params.has('iss') && params.get('iss').replace(/\/$/, '') !== config.issuer.replace(/\/$/, '')) {
+    throw new Error('The sign-in answer comes from another identity provider (iss). Please sign in again.');
+  }
   const response = await fetch(saved.tokenEndpoint, {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
@@ -288,6 +296,20 @@ function typeOf(v) {
   return typeof v;
 }
 
+const own = (object, key) => Object.prototype.hasOwnProperty.call(object, key);
+
+/**
+ * The pattern as a JavaScript RegExp, or null where JavaScript cannot read it (the server's
+ * regex dialect also takes `(?i)` and escapes JavaScript's `u` mode refuses): the page then
+ * leaves that one check to the server instead of refusing a payload the server would accept.
+ */
+function patternRegExp(pattern) {
+  for (const flags of ['u', '']) {
+    try { return new RegExp(pattern, flags); } catch { /* try the next reading */ }
+  }
+  return null;
+}
+
 function validate(schema, value, pointer = '') {
   if (schema === true || schema === undefined) return null;
   if (schema === false) return { pointer, message: 'no value is allowed here' };
@@ -304,7 +326,8 @@ function validate(schema, value, pointer = '') {
     const n = [...value].length;
     if (schema.minLength !== undefined && n < schema.minLength) return { pointer, message: `must be at least ${schema.minLength} characters long` };
     if (schema.maxLength !== undefined && n > schema.maxLength) return { pointer, message: `must be at most ${schema.maxLength} characters long` };
-    if (schema.pattern !== undefined && !new RegExp(schema.pattern, 'u').test(value)) return { pointer, message: `must match the pattern ${schema.pattern}` };
+    const re = schema.pattern === undefined ? null : patternRegExp(schema.pattern);
+    if (re && !re.test(value)) return { pointer, message: `must match the pattern ${schema.pattern}` };
   }
   if (Array.isArray(value)) {
     if (schema.minItems !== undefined && value.length < schema.minItems) return { pointer, message: 'has too few items' };
@@ -316,9 +339,9 @@ function validate(schema, value, pointer = '') {
   }
   if (typeOf(value) === 'object') {
     const esc = (k) => k.replace(/~/g, '~0').replace(/\//g, '~1');
-    for (const r of schema.required || []) if (!(r in value)) return { pointer: `${pointer}/${esc(r)}`, message: 'is required' };
+    for (const r of schema.required || []) if (!own(value, r)) return { pointer: `${pointer}/${esc(r)}`, message: 'is required' };
     for (const [k, v] of Object.entries(value)) {
-      const sub = schema.properties?.[k];
+      const sub = schema.properties && own(schema.properties, k) ? schema.properties[k] : undefined;
       if (sub !== undefined) { const e = validate(sub, v, `${pointer}/${esc(k)}`); if (e) return e; }
       else if (schema.additionalProperties === false) return { pointer: `${pointer}/${esc(k)}`, message: 'is not an allowed property' };
       else if (typeof schema.additionalProperties === 'object') { const e = validate(schema.additionalProperties, v, `${pointer}/${esc(k)}`); if (e) return e; }
@@ -327,7 +350,7 @@ function validate(schema, value, pointer = '') {
   return null;
 }
 
-/** A form for an object schema's properties; `onchange` gets the object it describes. */
+/** A form for an object schema's properties; `onchange` gets the object it describes and the names of the members it owns. */
 function schemaForm(schema, onchange) {
   const props = schema && typeof schema === 'object' && schema.properties;
   if (!props || !Object.keys(props).length) return null;
@@ -344,11 +367,12 @@ function schemaForm(schema, onchange) {
       if (t === 'object' || t === 'array') { try { out[name] = JSON.parse(el.value); } catch { out[name] = el.value; } continue; }
       out[name] = el.value;
     }
-    onchange(out);
+    onchange(out, Object.keys(inputs));
   };
-  const fields = Object.entries(props).map(([name, sub]) => {
+  const fields = Object.entries(props).map(([name, sub], index) => {
     sub = sub && typeof sub === 'object' ? sub : {};
-    const id = `field-${name.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+    // By position: property names need not be valid, or distinct, as ids once sanitized.
+    const id = `field-${index}`;
     const t = Array.isArray(sub.type) ? sub.type[0] : sub.type;
     let el;
     if (Array.isArray(sub.enum)) {
@@ -409,6 +433,10 @@ function resultView(mode, outcome, replayed) {
 }
 
 function problemView(e) {
+  if (!(e instanceof ApiError)) {
+    return [h('p', { class: 'error', id: 'result-summary', role: 'alert' },
+      `No answer from the launcher (${e.message}): the run may or may not have started. Running the same payload again resends the same Idempotency-Key, so it cannot run twice.`)];
+  }
   const p = e.problem || {};
   return [h('p', { class: 'error', id: 'result-summary', role: 'alert' }, `${p.title || 'Error'} (${p.code || e.status}): ${e.message}`),
     p.pointer !== undefined ? h('p', {}, `At ${p.pointer || '(the whole payload)'}`) : null];
@@ -435,13 +463,26 @@ async function renderFunction(connection, region, name) {
   const payloadError = h('p', { id: 'payload-error', class: 'error', 'aria-live': 'assertive' });
   const result = h('section', { id: 'result', class: 'panel', 'aria-live': 'polite', 'aria-labelledby': 'result-h' },
     h('h2', { id: 'result-h' }, 'Result'), h('p', { class: 'muted' }, 'Nothing run yet.'));
-  const form = schemaForm(schema, (value) => { editor.value = JSON.stringify(value, null, 2); payloadError.textContent = ''; });
+  // The form owns its fields only: other members typed into the editor by hand are kept.
+  const form = schemaForm(schema, (fields, owned) => {
+    let current = {};
+    try { current = JSON.parse(editor.value); } catch { /* not JSON yet: the form's fields alone */ }
+    const kept = typeOf(current) === 'object' ? Object.fromEntries(Object.entries(current).filter(([k]) => !owned.includes(k))) : {};
+    editor.value = JSON.stringify({ ...kept, ...fields }, null, 2);
+    payloadError.textContent = '';
+  });
   const setPayload = (value) => { editor.value = JSON.stringify(value, null, 2); form?.fill(value); payloadError.textContent = ''; };
   editor.addEventListener('input', () => { payloadError.textContent = ''; });
-  const runButtons = [];
+  let runButtons = [];
+  let running = false;
+  // The key of a run that got no answer at all (network down, connection lost): the same run
+  // clicked again resends that key, so if the first one did reach the launcher it is replayed,
+  // not run a second time.
+  let unanswered = null;
 
   /** One run: checked first, one Idempotency-Key per click, buttons off while it runs. */
   async function run(mode, { preset, trigger } = {}) {
+    if (running) return;
     let body;
     if (!preset) {
       let value;
@@ -457,21 +498,28 @@ async function renderFunction(connection, region, name) {
       body = JSON.stringify(value);
     }
     payloadError.textContent = '';
+    running = true;
+    runButtons = runButtons.filter((b) => b.isConnected);
     runButtons.forEach((b) => { b.disabled = true; });
+    const attempt = JSON.stringify([mode, preset || null, body ?? null]);
+    const key = unanswered?.attempt === attempt ? unanswered.key : crypto.randomUUID();
+    unanswered = null;
     result.replaceChildren(h('h2', { id: 'result-h' }, 'Result'), h('p', { class: 'muted' }, 'Running…'));
     const query = new URLSearchParams({ mode });
     if (preset) query.set('preset', preset);
     try {
       const { data, headers } = await api('POST', `${fnPath(ref)}/invoke?${query}`, {
-        body, headers: { 'Idempotency-Key': crypto.randomUUID() },
+        body, headers: { 'Idempotency-Key': key },
       });
       result.replaceChildren(h('h2', { id: 'result-h' }, preset ? `Result of preset ${preset}` : 'Result'), ...resultView(mode, data, headers.get('idempotent-replayed') === 'true').flat());
       announce(data.function_error ? 'The function ran and failed.' : 'Run finished.');
     } catch (e) {
+      if (!(e instanceof ApiError)) unanswered = { attempt, key };
       const body2 = e.problem?.code === 'function_error' && e.problem.result ? resultView(mode, e.problem.result).flat() : problemView(e);
       result.replaceChildren(h('h2', { id: 'result-h' }, 'Result'), ...body2);
       announce(`Run failed: ${e.message}`);
     } finally {
+      running = false;
       runButtons.forEach((b) => { b.disabled = false; });
       // A disabled button drops the keyboard focus: give it back to the button that ran.
       if (trigger?.isConnected && (document.activeElement === document.body || document.activeElement === null)) trigger.focus();
@@ -502,6 +550,7 @@ async function renderFunction(connection, region, name) {
       const runIt = allowed.includes('invoke')
         ? h('button', { type: 'button', 'data-preset': p.name, 'aria-label': `Run preset ${p.name}`, onclick: (ev) => run('sync', { preset: p.name, trigger: ev.currentTarget }) }, 'Run')
         : null;
+      if (runIt) runIt.disabled = running;
       if (runIt) runButtons.push(runIt);
       return h('li', {},
         h('span', { class: 'name' }, p.name, p.description ? h('span', { class: 'muted' }, ` — ${p.description}`) : null),
@@ -570,18 +619,31 @@ async function renderHistory() {
   const g = generation;
   show(g, 'History', h('h1', {}, 'History'), h('p', { class: 'muted' }, 'Loading…'));
   const { data } = await api('GET', '/audit?limit=50');
-  const rows = data.records.map((r) => h('tr', {},
+  const row = (r) => h('tr', {},
     h('td', { class: 'nowrap' }, h('time', { datetime: r.at }, r.at.replace('T', ' ').replace(/\.\d+Z$/, ' UTC'))),
     h('td', {}, r.subject), h('td', {}, r.action),
     h('td', {}, r.function ? `${r.connection}/${r.region}/${r.function}` : (r.connection || '—')),
     h('td', {}, r.mode || '—'), h('td', {}, r.outcome), h('td', {}, r.status_code ?? '—'),
-    h('td', {}, [r.error_code, r.detail].filter(Boolean).join(' · ') || '—')));
+    h('td', {}, [r.error_code, r.detail].filter(Boolean).join(' · ') || '—'));
+  const body = h('tbody', {}, data.records.map(row));
+  let cursor = data.next_cursor;
+  const more = h('button', { type: 'button', class: 'secondary', id: 'history-more', hidden: !cursor, onclick: async () => {
+    more.disabled = true;
+    try {
+      const { data: page } = await api('GET', `/audit?limit=50&cursor=${enc(cursor)}`);
+      body.append(...page.records.map(row));
+      cursor = page.next_cursor;
+      more.hidden = !cursor;
+      announce(`${page.records.length} older records shown.`);
+    } catch (e) { announce(`Older records could not be read: ${e.message}`); }
+    more.disabled = false;
+  } }, 'Show older records');
   show(g, 'History', h('h1', {}, 'History'),
-    h('p', { class: 'muted' }, 'The latest 50 records of the audit trail: tenant admins see everyone\'s, everyone else their own.'),
-    rows.length ? h('table', { id: 'history' },
+    h('p', { class: 'muted' }, 'The audit trail, newest first: tenant admins see everyone\'s, everyone else their own.'),
+    data.records.length ? [h('table', { id: 'history' },
       h('caption', { class: 'visually-hidden' }, 'Recent activity, newest first'),
       h('thead', {}, h('tr', {}, ['Time', 'Who', 'Action', 'Function', 'Mode', 'Outcome', 'Status', 'Note'].map((c) => h('th', { scope: 'col' }, c)))),
-      h('tbody', {}, rows)) : h('p', {}, 'No activity yet.'));
+      body), more] : h('p', {}, 'No activity yet.'));
 }
 
 // ---- routing ----

@@ -85,16 +85,41 @@ pub struct ConsoleSettings {
     pub dev_sign_in: bool,
 }
 
+/// An origin or URL the console may sign in against or fetch: https, or plain http only on the
+/// loopback host itself (a local identity provider). It goes into the Content-Security-Policy,
+/// so nothing that could end or extend a directive is accepted.
+fn console_origin_ok(url: &str) -> bool {
+    if url.contains(|c: char| c.is_whitespace() || c.is_control() || c == ';' || c == ',' || c == '\'') {
+        return false;
+    }
+    let authority_of = |rest: &str| rest.split(['/', '?', '#']).next().unwrap_or("").to_owned();
+    if let Some(rest) = url.strip_prefix("https://") {
+        let authority = authority_of(rest);
+        return !authority.is_empty() && !authority.contains('@');
+    }
+    let Some(rest) = url.strip_prefix("http://") else { return false };
+    let authority = authority_of(rest);
+    let host = match authority.strip_prefix("[::1]") {
+        Some(port) => return port.is_empty() || is_port(port),
+        None => authority.split(':').next().unwrap_or(""),
+    };
+    let port = &authority[host.len()..];
+    (host == "localhost" || host == "127.0.0.1") && (port.is_empty() || is_port(port))
+}
+
+fn is_port(colon_port: &str) -> bool {
+    colon_port.strip_prefix(':').is_some_and(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
 impl ConsoleSettings {
     fn from_env() -> Result<Self> {
-        let origin_ok = |o: &str| {
-            (o.starts_with("https://") || o.starts_with("http://127.0.0.1") || o.starts_with("http://localhost"))
-                && !o.contains(|c: char| c.is_whitespace() || c == ';' || c == ',' || c == '\'')
-        };
+        let origin_ok = console_origin_ok;
         let issuer = optional("LAUNCHER_CONSOLE_ISSUER").or_else(|| optional("LAUNCHER_JWT_ISSUER"));
         if let Some(issuer) = &issuer {
             if !origin_ok(issuer.as_str()) {
-                return Err(config_error("LAUNCHER_CONSOLE_ISSUER must be an https:// URL"));
+                return Err(config_error(
+                    "LAUNCHER_CONSOLE_ISSUER must be an https:// URL (http:// only on localhost or 127.0.0.1)",
+                ));
             }
         }
         let connect_origins: Vec<String> = optional("LAUNCHER_CONSOLE_CONNECT_ORIGINS")
@@ -182,4 +207,40 @@ fn required(name: &str) -> Result<String> {
 
 fn config_error(message: impl Into<String>) -> LauncherError {
     LauncherError::Internal(format!("configuration: {}", message.into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::console_origin_ok;
+
+    #[test]
+    fn console_origins_are_https_or_plain_http_on_loopback_only() {
+        for ok in [
+            "https://idp.example.com",
+            "https://idp.example.com/realms/acme/",
+            "https://idp.example.com:8443",
+            "http://localhost",
+            "http://localhost:8080/realms/dev",
+            "http://127.0.0.1:5556",
+            "http://[::1]:9000/",
+        ] {
+            assert!(console_origin_ok(ok), "{ok} should be accepted");
+        }
+        for bad in [
+            "http://localhost.evil.example",
+            "http://127.0.0.1.evil.example:80",
+            "http://localhost@evil.example",
+            "http://localhost:80x",
+            "http://idp.example.com",
+            "https://",
+            "https://user@evil.example",
+            "ftp://idp.example.com",
+            "https://idp.example.com; script-src *",
+            "https://a.example,https://b.example",
+            "https://idp.example.com 'unsafe-inline'",
+            "idp.example.com",
+        ] {
+            assert!(!console_origin_ok(bad), "{bad} should be refused");
+        }
+    }
 }

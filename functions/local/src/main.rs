@@ -57,6 +57,12 @@ async fn serve() -> Result<(), String> {
     let bind = std::env::var("LAUNCHER_BIND").unwrap_or_else(|_| "127.0.0.1:8080".into());
     let listener = tokio::net::TcpListener::bind(&bind).await.map_err(|e| format!("bind {bind}: {e}"))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
+    if dev_routes.is_some() && !address.ip().is_loopback() {
+        return Err(format!(
+            "LAUNCHER_DEV_USERS: the development sign-in mints a token for anyone who reaches it, so it is only \
+             offered on a loopback address, not {address}; bind to 127.0.0.1 (LAUNCHER_BIND) or unset LAUNCHER_DEV_USERS"
+        ));
+    }
     tracing::info!(%address, "launcher-local listening");
     println!("listening on http://{address}");
     let mut app = router(state, Routes::All);

@@ -155,7 +155,34 @@ async fn the_development_sign_in_exists_only_when_configured_and_mints_tokens_th
     assert_eq!(ok.status().as_u16(), 200, "alice is a tenant admin of acme");
     let unknown = client.post(format!("{base}/dev/sign-in")).body(r#"{"user": "eve"}"#).send().await.unwrap();
     assert_eq!(unknown.status().as_u16(), 400);
+    // Addressed to another name (a page that rebound its DNS name to 127.0.0.1): refused, no token.
+    for path in ["/dev/users", "/dev/sign-in"] {
+        let rebound = client
+            .post(format!("{base}{path}"))
+            .header("Host", "attacker.example:8080")
+            .body(r#"{"user": "alice"}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(rebound.status().as_u16(), 403, "{path}");
+        let text = rebound.text().await.unwrap();
+        assert!(text.contains("\"code\":\"forbidden\"") && !text.contains("token\""), "{text}");
+    }
+    let by_name = client.get(format!("{}/dev/users", base.replace("127.0.0.1", "localhost"))).send().await.unwrap();
+    assert_eq!(by_name.status().as_u16(), 200, "localhost is loopback too");
     child.kill().await.unwrap();
+
+    // Bound to every interface, the server does not start with the development sign-in on.
+    let exposed = command(&table, &key)
+        .env("LAUNCHER_JWT_HS256_SECRET", HS256_SECRET)
+        .env("LAUNCHER_BIND", "0.0.0.0:0")
+        .env("LAUNCHER_DEV_USERS", "a:a:acme:")
+        .arg("serve")
+        .output()
+        .await
+        .unwrap();
+    assert!(!exposed.status.success());
+    assert!(String::from_utf8_lossy(&exposed.stderr).contains("only offered on a loopback address"));
 
     // Not configured: no development sign-in at all.
     let (mut child, base) = serve(&table, &key, None).await;

@@ -98,13 +98,18 @@ fn console_origin_ok(url: &str) -> bool {
         return !authority.is_empty() && !authority.contains('@');
     }
     let Some(rest) = url.strip_prefix("http://") else { return false };
-    let authority = authority_of(rest);
-    let host = match authority.strip_prefix("[::1]") {
+    is_loopback_host(&authority_of(rest))
+}
+
+/// `localhost`, `127.0.0.1` or `[::1]`, with or without a port: a URL authority or `Host` header
+/// that can only mean this machine.
+pub fn is_loopback_host(authority: &str) -> bool {
+    let name = match authority.strip_prefix("[::1]") {
         Some(port) => return port.is_empty() || is_port(port),
         None => authority.split(':').next().unwrap_or(""),
     };
-    let port = &authority[host.len()..];
-    (host == "localhost" || host == "127.0.0.1") && (port.is_empty() || is_port(port))
+    let port = &authority[name.len()..];
+    (name.eq_ignore_ascii_case("localhost") || name == "127.0.0.1") && (port.is_empty() || is_port(port))
 }
 
 fn is_port(colon_port: &str) -> bool {
@@ -211,7 +216,7 @@ fn config_error(message: impl Into<String>) -> LauncherError {
 
 #[cfg(test)]
 mod tests {
-    use super::console_origin_ok;
+    use super::{console_origin_ok, is_loopback_host};
 
     #[test]
     fn console_origins_are_https_or_plain_http_on_loopback_only() {
@@ -241,6 +246,26 @@ mod tests {
             "idp.example.com",
         ] {
             assert!(!console_origin_ok(bad), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn loopback_hosts() {
+        for ok in ["localhost", "LOCALHOST:8080", "127.0.0.1", "127.0.0.1:49152", "[::1]", "[::1]:8080"] {
+            assert!(is_loopback_host(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "evil.example",
+            "localhost.evil.example",
+            "127.0.0.1.nip.io:8080",
+            "10.0.0.5:8080",
+            "localhost:",
+            "[::1]x",
+            "localhost:8080x",
+            "localhost@evil.example",
+        ] {
+            assert!(!is_loopback_host(bad), "{bad}");
         }
     }
 }

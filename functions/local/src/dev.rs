@@ -12,7 +12,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use launcher::config::{AuthMode, JwtKeySource};
+use launcher::config::{is_loopback_host, AuthMode, JwtKeySource};
 use launcher::{Config, LauncherError};
 use serde_json::{json, Value};
 
@@ -92,20 +92,6 @@ async fn loopback_host_only(request: Request, next: Next) -> Response {
     }
 }
 
-/// `localhost`, `127.0.0.1` or `[::1]`, with or without a port.
-pub fn is_loopback_host(host: &str) -> bool {
-    let name = match host.strip_prefix("[::1]") {
-        Some(rest) => return rest.is_empty() || is_port(rest),
-        None => host.split(':').next().unwrap_or(""),
-    };
-    let rest = &host[name.len()..];
-    (name.eq_ignore_ascii_case("localhost") || name == "127.0.0.1") && (rest.is_empty() || is_port(rest))
-}
-
-fn is_port(colon_port: &str) -> bool {
-    colon_port.strip_prefix(':').is_some_and(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()))
-}
-
 async fn list_users(State(state): State<Arc<DevState>>) -> Json<Value> {
     let users: Vec<Value> = state
         .users
@@ -143,25 +129,6 @@ mod tests {
         assert!(users[2].groups.is_empty());
         for bad in ["", "a:b:c", "a::c:d", "a:b:c:d:e"] {
             assert!(parse_users(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn loopback_hosts() {
-        for ok in ["localhost", "LOCALHOST:8080", "127.0.0.1", "127.0.0.1:49152", "[::1]", "[::1]:8080"] {
-            assert!(is_loopback_host(ok), "{ok}");
-        }
-        for bad in [
-            "",
-            "evil.example",
-            "localhost.evil.example",
-            "127.0.0.1.nip.io:8080",
-            "10.0.0.5:8080",
-            "localhost:",
-            "[::1]x",
-            "localhost:8080x",
-        ] {
-            assert!(!is_loopback_host(bad), "{bad}");
         }
     }
 }

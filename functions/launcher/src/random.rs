@@ -1,13 +1,13 @@
 //! Random bytes from the operating system (External IDs, link tokens, audit ids).
 //!
-//! getrandom directly, the version the AWS SDK already links through uuid, rather than `rand`,
-//! whose generators the launcher never needs.
+//! getrandom directly, the version ring already links for rustls, rather than `rand`, whose
+//! generators the launcher never needs.
 
 /// `N` bytes from the OS generator. Panics only where the OS has none, which no supported
 /// platform lacks; a predictable value would be worse than no answer.
 pub fn bytes<const N: usize>() -> [u8; N] {
     let mut bytes = [0u8; N];
-    getrandom::fill(&mut bytes).expect("the OS random generator is available");
+    getrandom::getrandom(&mut bytes).expect("the OS random generator is available");
     bytes
 }
 

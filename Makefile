@@ -89,7 +89,7 @@ demo: venv build
 
 ## The demo, then the web console keeps serving on http://127.0.0.1:$(CONSOLE_PORT)/ until Ctrl-C.
 console: venv build
-	KEEP=1 DEMO_PORT=$(CONSOLE_PORT) scripts/with-moto.sh scripts/demo.sh
+	KEEP=1 DEMO_PORT=$(CONSOLE_PORT) scripts/with-moto.sh scripts/demo.sh || [ $$? -eq 130 ]
 
 requirements:
 	rm -rf /tmp/launcher-req && $(PYTHON) -m venv /tmp/launcher-req && /tmp/launcher-req/bin/pip install -q -r requirements/local-aws.in && \

@@ -18,12 +18,12 @@ log="$root/.local/moto-$port.log"
 
 "$moto" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
 moto_pid=$!
-# The server's log is kept only when the command failed.
+# The server's log is kept only when the command failed (Ctrl-C, 130, is a normal stop of `make console`).
 stop_moto() {
   local status=$?
   kill "$moto_pid" 2>/dev/null || true
   wait "$moto_pid" 2>/dev/null || true
-  if [[ $status -eq 0 ]]; then rm -f "$log"; else echo "with-moto: local AWS log kept in $log" >&2; fi
+  if [[ $status -eq 0 || $status -eq 130 ]]; then rm -f "$log"; else echo "with-moto: local AWS log kept in $log" >&2; fi
 }
 trap stop_moto EXIT
 trap 'exit 130' INT TERM

@@ -227,6 +227,7 @@ impl LambdaAccounts for FakeAccounts {
             log_tail: None,
             request_id: Some("00000000-0000-0000-0000-000000000000".into()),
             payload,
+            payload_kept: true,
             duration_ms: 0,
             replayed: false,
         })

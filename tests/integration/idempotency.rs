@@ -144,3 +144,51 @@ async fn a_request_that_did_not_run_frees_its_key() {
     assert_eq!(retried.json["payload"], json!({"ok": true}));
     assert_eq!(invoke.num_calls(), 2);
 }
+
+#[tokio::test]
+async fn a_replay_of_an_answer_too_large_to_keep_says_so_instead_of_inventing_a_payload() {
+    let account = CustomerAccount::create().await;
+    account.create_function(REGION, "export", "", &[]).await;
+    let launcher = TestLauncher::start().await;
+    launcher.link("acme", "prod", &account, &[REGION]).await;
+    let alice = admin_token("acme");
+    let path = "/functions/prod/us-east-1/export/invoke";
+    let large = json!({"rows": "x".repeat(launcher::domain::idempotency::MAX_STORED_PAYLOAD)}).to_string();
+    account.queue_lambda_results(REGION, &[&large]).await;
+
+    let first = invoke_with_key(&launcher, &alice, path, "export-1", json!({})).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", &first.text[..200.min(first.text.len())]);
+    assert_eq!(first.json["payload_encoding"], "json");
+    assert_eq!(
+        first.json["payload"]["rows"].as_str().map(str::len),
+        Some(launcher::domain::idempotency::MAX_STORED_PAYLOAD)
+    );
+    let again = invoke_with_key(&launcher, &alice, path, "export-1", json!({})).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(again.headers["idempotent-replayed"], "true");
+    assert_eq!(again.json["payload"], serde_json::Value::Null);
+    assert_eq!(again.json["payload_encoding"], "not_kept");
+    assert_eq!(again.json["request_id"], first.json["request_id"]);
+}
+
+#[tokio::test]
+async fn several_or_comma_joined_keys_are_refused_and_run_nothing() {
+    let account = CustomerAccount::create().await;
+    account.create_function(REGION, "pay", "", &[]).await;
+    let launcher = TestLauncher::start().await;
+    launcher.link("acme", "prod", &account, &[REGION]).await;
+    let alice = admin_token("acme");
+    let path = "/functions/prod/us-east-1/pay/invoke";
+    account.queue_lambda_results(REGION, &[r#"{"run":1}"#]).await;
+
+    let body = Some(b"{}".to_vec());
+    let two = [("idempotency-key", "k-1"), ("idempotency-key", "k-2")];
+    let several = call(launcher.router(), Method::POST, path, Some(&alice), body.clone(), &two).await;
+    assert_eq!((several.status, several.code()), (StatusCode::BAD_REQUEST, "invalid_request"), "{}", several.text);
+    // What API Gateway makes of two headers: one value with a comma.
+    let joined = invoke_with_key(&launcher, &alice, path, "k-1,k-2", json!({})).await;
+    assert_eq!((joined.status, joined.code()), (StatusCode::BAD_REQUEST, "invalid_request"));
+    // Nothing ran: the next invoke gets the first queued result.
+    let plain = launcher.post_json(path, &alice, &json!({})).await;
+    assert_eq!(plain.json["payload"], json!({"run": 1}));
+}

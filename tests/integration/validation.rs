@@ -20,6 +20,9 @@ async fn invoke_input_is_checked_before_anything_runs() {
         (format!("{path}?colour=red"), None, StatusCode::BAD_REQUEST, "invalid_request"),
         (format!("{path}?qualifier=not%20valid"), None, StatusCode::BAD_REQUEST, "invalid_request"),
         (path.to_owned(), Some(b"{not json".to_vec()), StatusCode::BAD_REQUEST, "invalid_payload"),
+        // Valid JSON, nested deeper than any function should have to parse (and than parsers allow).
+        (path.to_owned(), Some(nested_arrays(101)), StatusCode::BAD_REQUEST, "invalid_payload"),
+        (path.to_owned(), Some(nested_arrays(100_000)), StatusCode::BAD_REQUEST, "invalid_payload"),
         (
             format!("{path}?mode=async"),
             Some(json_of_size(1024 * 1024 + 1)),
@@ -41,6 +44,10 @@ async fn invoke_input_is_checked_before_anything_runs() {
     let first = launcher.post_json(path, &admin, &json!({})).await;
     assert_eq!(first.json["payload"], json!({"marker": "untouched"}), "{}", first.text);
 
+    // 100 levels is within the limit and runs.
+    let hundred = launcher.call(Method::POST, path, Some(&admin), Some(nested_arrays(100))).await;
+    assert_eq!(hundred.status, StatusCode::OK, "{}", hundred.text);
+
     // Within the limits, large payloads go through: 1 MB async is accepted.
     let big_async =
         launcher.call(Method::POST, &format!("{path}?mode=async"), Some(&admin), Some(json_of_size(1024 * 1024))).await;
@@ -55,6 +62,10 @@ async fn invoke_input_is_checked_before_anything_runs() {
     assert_eq!(bad_limit.code(), "invalid_request");
     let bad_cursor = launcher.get("/functions?cursor=%21%21", &admin).await;
     assert_eq!(bad_cursor.code(), "invalid_request");
+}
+
+fn nested_arrays(levels: usize) -> Vec<u8> {
+    format!("{}{}", "[".repeat(levels), "]".repeat(levels)).into_bytes()
 }
 
 /// A JSON string document of exactly `size` bytes.

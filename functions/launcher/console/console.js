@@ -421,7 +421,8 @@ function resultView(mode, outcome, replayed) {
   if (replayed) facts.push(['Replayed', 'yes: an earlier request with this key answered; nothing ran again']);
   const ok = !r.function_error;
   const payload = r.payload === undefined ? null
-    : (r.payload_encoding === 'json' ? JSON.stringify(r.payload, null, 2) : String(r.payload ?? ''));
+    : r.payload_encoding === 'not_kept' ? '(not shown: this answer is a replay, and the first run\'s result was too large to keep)'
+      : (r.payload_encoding === 'json' ? JSON.stringify(r.payload, null, 2) : String(r.payload ?? ''));
   return [
     h('p', { class: ok ? 'ok' : 'error', id: 'result-summary' },
       ok ? (mode === 'async' ? 'Accepted: the function runs in the background.' : mode === 'dry-run' ? 'Dry run: the call would be allowed; nothing ran.' : 'The function ran.')

@@ -9,6 +9,9 @@ use crate::error::{LauncherError, Result};
 /// AWS Lambda's own limits on invocation payloads (request and response).
 pub const SYNC_PAYLOAD_LIMIT: usize = 6 * 1024 * 1024;
 pub const ASYNC_PAYLOAD_LIMIT: usize = 1024 * 1024;
+/// How deeply a payload's arrays and objects may nest: far more than any real input needs, and
+/// below the 128 levels at which JSON parsers (serde_json's among them) give up.
+pub const PAYLOAD_DEPTH_LIMIT: usize = 100;
 /// Lambda returns at most the last 4 KB of the log with `LogType=Tail`.
 pub const LOG_TAIL_LIMIT: usize = 4 * 1024;
 pub const DEFAULT_AUDIT_RETENTION_DAYS: u64 = 90;

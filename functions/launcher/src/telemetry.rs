@@ -26,10 +26,13 @@ pub fn init_json() {
         .try_init();
 }
 
-/// Logs go to stderr so stdout stays for what a command prints (an address, a token).
+/// Logs go to stderr so stdout stays for what a command prints (an address, a token); colours
+/// only on a terminal, so a log file reads as plain text.
 pub fn init_text() {
+    use std::io::IsTerminal;
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .with_max_level(LevelFilter::TRACE)
         .finish()

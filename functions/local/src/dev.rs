@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::header::HOST;
+use axum::http::header::{HOST, ORIGIN};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -82,13 +82,23 @@ pub fn routes(config: Config, users: Vec<DevUser>) -> Router {
 /// The server refuses to offer the development sign-in on anything but a loopback address; this
 /// also refuses requests addressed to any other name, so a web page that rebinds its own DNS name
 /// to 127.0.0.1 cannot mint tokens from the user's browser.
+/// A request a browser sends from another site's page carries that page's `Origin`: refused too,
+/// whether or not the page could read the answer.
 async fn loopback_host_only(request: Request, next: Next) -> Response {
-    let host = request.headers().get(HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
-    if is_loopback_host(host) {
+    let headers = request.headers();
+    let host_ok = headers.get(HOST).and_then(|h| h.to_str().ok()).is_some_and(is_loopback_host);
+    let origin_ok = headers.get(ORIGIN).is_none_or(|origin| {
+        let origin = origin.to_str().unwrap_or("");
+        let authority = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://"));
+        authority.is_some_and(is_loopback_host)
+    });
+    if host_ok && origin_ok {
         next.run(request).await
     } else {
-        LauncherError::Forbidden("the development sign-in answers only requests to localhost or 127.0.0.1".into())
-            .into_response()
+        LauncherError::Forbidden(
+            "the development sign-in answers only requests to localhost or 127.0.0.1, from pages on them".into(),
+        )
+        .into_response()
     }
 }
 

@@ -10,6 +10,8 @@ use serde_json::json;
 use launcher::config::{AuthMode, JwtKeySource};
 use launcher::Config;
 
+const USAGE: &str = "usage: launcher-local mint-token --sub SUBJECT --tenant TENANT [--groups a,b] [--ttl SECONDS]";
+
 pub fn run(args: &[String]) -> Result<(), String> {
     let mut sub = None;
     let mut tenant = None;
@@ -23,7 +25,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
             "--tenant" => tenant = Some(value()?),
             "--groups" => groups = value()?.split(',').filter(|g| !g.is_empty()).map(str::to_owned).collect(),
             "--ttl" => ttl = value()?.parse().map_err(|_| "--ttl must be seconds")?,
-            other => return Err(format!("unknown flag {other}")),
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return Ok(());
+            }
+            other => return Err(format!("unknown flag {other}\n{USAGE}")),
         }
     }
     let (sub, tenant) = (sub.ok_or("--sub is required")?, tenant.ok_or("--tenant is required")?);

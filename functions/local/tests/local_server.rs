@@ -168,6 +168,24 @@ async fn the_development_sign_in_exists_only_when_configured_and_mints_tokens_th
         let text = rebound.text().await.unwrap();
         assert!(text.contains("\"code\":\"forbidden\"") && !text.contains("token\""), "{text}");
     }
+    // Sent by another site's page (a form or a no-cors fetch needs no preflight): refused too.
+    let cross_site = client
+        .post(format!("{base}/dev/sign-in"))
+        .header("Origin", "https://attacker.example")
+        .header("Content-Type", "text/plain")
+        .body(r#"{"user": "alice"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross_site.status().as_u16(), 403);
+    let same_site = client
+        .post(format!("{base}/dev/sign-in"))
+        .header("Origin", base.as_str())
+        .body(r#"{"user": "alice"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(same_site.status().as_u16(), 200, "the console's own page signs in");
     let by_name = client.get(format!("{}/dev/users", base.replace("127.0.0.1", "localhost"))).send().await.unwrap();
     assert_eq!(by_name.status().as_u16(), 200, "localhost is loopback too");
     child.kill().await.unwrap();

@@ -376,6 +376,7 @@ impl LambdaAccounts for AwsLambdaAccounts {
             log_tail: decode_log_tail(out.log_result()),
             request_id: out.request_id().map(str::to_owned),
             payload: out.payload().map(|p| p.as_ref().to_vec()).unwrap_or_default(),
+            payload_kept: true,
             duration_ms,
             replayed: false,
         })

@@ -83,6 +83,8 @@ pub struct InvokeOutcome {
     pub log_tail: Option<String>,
     pub request_id: Option<String>,
     pub payload: Vec<u8>,
+    /// False only in a replay whose first run's payload was too large to keep (`payload` is empty).
+    pub payload_kept: bool,
     pub duration_ms: u64,
     /// The stored outcome of an earlier request with the same Idempotency-Key: nothing ran now.
     pub replayed: bool,

@@ -13,12 +13,16 @@ pub const KEY_TTL_SECONDS: u64 = 24 * 3600;
 /// payloads are replayed without their payload, marked so.
 pub const MAX_STORED_PAYLOAD: usize = 256 * 1024;
 
-/// A key as the client sent it: 1-128 printable ASCII characters.
+/// A key as the client sent it: 1-128 printable ASCII characters, no comma. API Gateway joins
+/// repeated headers with commas, so a comma would make two keys look like one; refusing it gives
+/// the same answer deployed and locally (where repeated headers are refused as such).
 pub fn check_key(key: &str) -> Result<()> {
-    if (1..=128).contains(&key.len()) && key.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
+    if (1..=128).contains(&key.len()) && key.bytes().all(|b| (0x21..=0x7e).contains(&b) && b != b',') {
         Ok(())
     } else {
-        Err(LauncherError::invalid("Idempotency-Key must be 1-128 printable ASCII characters without spaces"))
+        Err(LauncherError::invalid(
+            "Idempotency-Key must be one value of 1-128 printable ASCII characters, without spaces or commas",
+        ))
     }
 }
 
@@ -49,7 +53,7 @@ pub struct StoredOutcome {
     pub log_tail: Option<String>,
     pub request_id: Option<String>,
     pub duration_ms: u64,
-    /// Base64; `None` when it was too large to keep.
+    /// Base64; `None` when it was too large to keep (the replay then says so: `payload_kept`).
     pub payload: Option<String>,
 }
 
@@ -73,7 +77,7 @@ impl StoredOutcome {
     pub fn replay(&self) -> InvokeOutcome {
         let payload = match &self.payload {
             Some(encoded) => base64::engine::general_purpose::STANDARD.decode(encoded).unwrap_or_default(),
-            None => br#"{"launcher":"the first run's payload was too large to keep for replays"}"#.to_vec(),
+            None => Vec::new(),
         };
         InvokeOutcome {
             mode: self.mode,
@@ -83,6 +87,7 @@ impl StoredOutcome {
             log_tail: self.log_tail.clone(),
             request_id: self.request_id.clone(),
             payload,
+            payload_kept: self.payload.is_some(),
             duration_ms: self.duration_ms,
             replayed: true,
         }
@@ -134,6 +139,7 @@ mod tests {
             log_tail: Some("log".into()),
             request_id: Some("r".into()),
             payload: b"{\"ok\":true}".to_vec(),
+            payload_kept: true,
             duration_ms: 7,
             replayed: false,
         };
@@ -141,5 +147,7 @@ mod tests {
         assert_eq!(replay, InvokeOutcome { replayed: true, ..outcome.clone() });
         let big = InvokeOutcome { payload: vec![b' '; MAX_STORED_PAYLOAD + 1], ..outcome };
         assert!(StoredOutcome::from(&big).payload.is_none());
+        let replay = StoredOutcome::from(&big).replay();
+        assert!(!replay.payload_kept && replay.payload.is_empty(), "an empty payload, flagged, not a made-up one");
     }
 }

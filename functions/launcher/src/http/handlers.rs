@@ -100,9 +100,13 @@ pub async fn invoke(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response> {
-    let idempotency_key = match headers.get("idempotency-key") {
-        None => None,
-        Some(value) => Some(value.to_str().map_err(|_| LauncherError::invalid("Idempotency-Key must be ASCII"))?),
+    let mut keys = headers.get_all("idempotency-key").iter();
+    let idempotency_key = match (keys.next(), keys.next()) {
+        (None, _) => None,
+        (Some(value), None) => {
+            Some(value.to_str().map_err(|_| LauncherError::invalid("Idempotency-Key must be ASCII"))?)
+        }
+        (Some(_), Some(_)) => return Err(LauncherError::invalid("send one Idempotency-Key header, not several")),
     };
     let reference = function_path(path)?;
     let q = query(q)?;
@@ -152,7 +156,8 @@ fn invoke_response(outcome: &InvokeOutcome) -> Response {
         "duration_ms": outcome.duration_ms,
     });
     if outcome.mode == InvokeMode::Sync {
-        let (payload, encoding) = payload_member(&outcome.payload);
+        let (payload, encoding) =
+            if outcome.payload_kept { payload_member(&outcome.payload) } else { (Value::Null, "not_kept") };
         let members = result.as_object_mut().expect("built as an object");
         members.insert("function_error".into(), json!(outcome.function_error));
         members.insert("executed_version".into(), json!(outcome.executed_version));

@@ -7,7 +7,7 @@ use futures::stream::{self, StreamExt};
 use serde::Serialize;
 
 use super::Launcher;
-use crate::config::{ASYNC_PAYLOAD_LIMIT, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SYNC_PAYLOAD_LIMIT};
+use crate::config::{ASYNC_PAYLOAD_LIMIT, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PAYLOAD_DEPTH_LIMIT, SYNC_PAYLOAD_LIMIT};
 use crate::domain::audit::{payload_digest, AuditAction, AuditRecord, Outcome};
 use crate::domain::connection::{Connection, LiveCredentials};
 use crate::domain::function::{FunctionDetail, FunctionRef, FunctionSummary, InvokeMode, InvokeOutcome};
@@ -447,7 +447,39 @@ fn checked_payload(payload: Vec<u8>, mode: InvokeMode, limit: usize) -> Result<V
             e.column()
         ))
     })?;
+    if nesting_depth(&payload) > PAYLOAD_DEPTH_LIMIT {
+        return Err(LauncherError::InvalidPayload(format!(
+            "the payload nests arrays and objects more than {PAYLOAD_DEPTH_LIMIT} levels deep"
+        )));
+    }
     Ok(payload)
+}
+
+/// The deepest nesting of arrays and objects in a valid JSON text (brackets inside strings do
+/// not count).
+fn nesting_depth(json: &[u8]) -> usize {
+    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for &byte in json {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
 }
 
 fn summary(connection: &Connection, region: &str, f: RemoteFunction, permissions: Permissions) -> FunctionSummary {
@@ -510,6 +542,22 @@ mod tests {
         let big = checked_payload(vec![b' '; 11], InvokeMode::Async, 10).unwrap_err();
         assert_eq!(big.code().as_str(), "payload_too_large");
         assert!(big.to_string().contains("11 bytes"));
+    }
+
+    #[test]
+    fn payloads_nest_at_most_the_depth_limit() {
+        let nested = |levels: usize| format!("{}{}", "[".repeat(levels), "]".repeat(levels)).into_bytes();
+        let limit = SYNC_PAYLOAD_LIMIT;
+        assert!(checked_payload(nested(PAYLOAD_DEPTH_LIMIT), InvokeMode::Sync, limit).is_ok());
+        let deep = checked_payload(nested(PAYLOAD_DEPTH_LIMIT + 1), InvokeMode::Sync, limit).unwrap_err();
+        assert_eq!(deep.code().as_str(), "invalid_payload");
+        assert!(deep.to_string().contains("levels deep"), "{deep}");
+        let very_deep = checked_payload(nested(100_000), InvokeMode::Sync, limit).unwrap_err();
+        assert_eq!(very_deep.code().as_str(), "invalid_payload");
+        // Brackets in strings, escaped quotes included, are text, not nesting.
+        let text = format!(r#"{{"a": "{}\"{}", "b": [[1]]}}"#, "[".repeat(500), "{".repeat(500));
+        assert_eq!(nesting_depth(text.as_bytes()), 3);
+        assert!(checked_payload(text.into_bytes(), InvokeMode::Sync, limit).is_ok());
     }
 
     #[test]

@@ -48,7 +48,8 @@ function startIdp() {
       if (url.pathname === '/.well-known/openid-configuration') {
         res.writeHead(200, { 'Content-Type': 'application/json', ...cors });
         res.end(JSON.stringify({ issuer: tamper === 'issuer' ? 'https://other-idp.example' : ISSUER, authorization_endpoint: `${ISSUER}/authorize`, token_endpoint: `${ISSUER}/token`,
-          code_challenge_methods_supported: ['S256'], response_types_supported: ['code'] }));
+          code_challenge_methods_supported: ['S256'], response_types_supported: ['code'],
+          authorization_response_iss_parameter_supported: true }));
         return;
       }
       if (url.pathname === '/authorize') {
@@ -60,7 +61,8 @@ function startIdp() {
         const code = b64url(randomBytes(16));
         codes.set(code, { challenge: p.get('code_challenge'), nonce: p.get('nonce'), redirect: p.get('redirect_uri') });
         const state = tamper === 'state' ? `${p.get('state')}x` : p.get('state');
-        const iss = tamper === 'iss' ? '&iss=https%3A%2F%2Fother-idp.example' : '';
+        // RFC 9207: this provider names itself in every answer (as its discovery document says).
+        const iss = tamper === 'no-iss' ? '' : `&iss=${encodeURIComponent(tamper === 'iss' ? 'https://other-idp.example' : ISSUER)}`;
         res.writeHead(302, { Location: `${p.get('redirect_uri')}?code=${code}&state=${encodeURIComponent(state)}${iss}` });
         res.end();
         return;
@@ -256,10 +258,19 @@ test('a run that failed in the function shows its error, executed version and lo
   assert.equal(await page.locator('#result-log').innerText(), failed.log_tail);
   assert.deepEqual(JSON.parse(await page.locator('#result-payload').innerText()), failed.payload);
   await shot(page, '04b-function-error');
+
+  // A replay whose first answer was too large to keep says so instead of showing a result.
+  await page.route((url) => url.pathname.endsWith('/invoke'), (route) => route.fulfill({
+    status: 200, contentType: 'application/json', headers: { 'Idempotent-Replayed': 'true' },
+    body: JSON.stringify({ ...failed, function_error: null, payload: null, payload_encoding: 'not_kept' }),
+  }), { times: 1 });
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await page.locator('#result-payload').filter({ hasText: 'too large to keep' }).waitFor();
+  assert.match(await page.locator('#result').innerText(), /Replayed\s+yes/);
 });
 
-test('a run that got no answer is resent with the same Idempotency-Key; an answered one is not', async (t) => {
-  const page = await newPage(t, { allow: [/ERR_FAILED|ERR_INTERNET_DISCONNECTED|Failed to fetch/] });
+test('a run without a settled answer is resent with the same Idempotency-Key; an answered one is not', async (t) => {
+  const page = await newPage(t, { allow: [/ERR_FAILED|ERR_INTERNET_DISCONNECTED|Failed to fetch/, /status of 409/] });
   await devSignIn(page, 'olivia');
   const sent = invokeRequests(page);
   await page.getByRole('link', { name: 'report-weekly' }).click();
@@ -274,11 +285,23 @@ test('a run that got no answer is resent with the same Idempotency-Key; an answe
   // The same run clicked again after an answer is a new run with a new key.
   await page.getByRole('button', { name: 'Run', exact: true }).click();
   await page.locator('#result-summary').filter({ hasText: 'The function ran.' }).waitFor();
+  // Still in flight (409) settles nothing either: the next click asks again under the same key.
+  await page.route((url) => url.pathname.endsWith('/invoke'), (route) => route.fulfill({
+    status: 409, contentType: 'application/problem+json',
+    body: JSON.stringify({ type: 'about:blank', title: 'Conflict', status: 409, code: 'idempotency_in_flight', detail: 'still running' }),
+  }), { times: 1 });
+  await page.getByLabel('Payload (JSON)').fill('{"week": 52}');
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await page.locator('#result-summary').filter({ hasText: 'idempotency_in_flight' }).waitFor();
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await page.locator('#result-summary').filter({ hasText: 'The function ran.' }).waitFor();
   const keys = sent.map((r) => r.headers()['idempotency-key']);
-  assert.equal(keys.length, 3);
+  assert.equal(keys.length, 5);
   assert.ok(keys.every(Boolean));
   assert.equal(keys[1], keys[0], 'the unanswered run is resent under its own key');
   assert.notEqual(keys[2], keys[1], 'an answered run is not replayed on the next click');
+  assert.notEqual(keys[3], keys[2], 'another payload is another run');
+  assert.equal(keys[4], keys[3], 'a run still in flight is asked about again, not run again');
 });
 
 test('a preset runs with one click', async (t) => {
@@ -323,6 +346,16 @@ test('an invalid payload is refused before anything is sent', async (t) => {
   await page.locator('#result-summary').filter({ hasText: 'The function ran.' }).waitFor();
   assert.deepEqual(JSON.parse(await page.locator('#result-payload').innerText()), { date: '2026-12-01', draft: true });
   assert.equal(sent.length, 1);
+
+  // Editor and form are one payload: typing in the editor fills the form, and a form field
+  // changes only its own member (nothing typed by hand is lost).
+  await page.getByLabel('Payload (JSON)').fill('{"date": "2026-11-30", "note": "by hand"}');
+  assert.equal(await page.getByLabel(/^Date/).inputValue(), '2026-11-30');
+  assert.equal(await page.getByLabel('Draft').isChecked(), false);
+  await page.getByLabel('Draft').check();
+  assert.deepEqual(JSON.parse(await page.getByLabel('Payload (JSON)').inputValue()), { date: '2026-11-30', note: 'by hand', draft: true });
+  await page.getByLabel(/^Date/).fill('');
+  assert.deepEqual(JSON.parse(await page.getByLabel('Payload (JSON)').inputValue()), { note: 'by hand', draft: true });
 });
 
 test('a hidden function cannot be reached by typing its URL: the same answer as a missing one', async (t) => {
@@ -444,6 +477,7 @@ test('organization sign-in: a wrong state, issuer or nonce from the provider sig
     // [what the provider gets wrong, the page's message, whether the code reaches the token endpoint]
     ['state', /does not match this browser session \(state\)/, false],
     ['iss', /comes from another identity provider \(iss\)/, false],
+    ['no-iss', /comes from another identity provider \(iss\)/, false],
     ['issuer', /discovery document names another issuer/, false],
     ['nonce', /does not carry this sign-in's nonce/, true],
   ];

@@ -121,6 +121,7 @@ async function oidcStart() {
   const redirectUri = location.origin + location.pathname;
   sessionStorage.setItem(OIDC_KEY, JSON.stringify({
     verifier, state, nonce, redirectUri, tokenEndpoint: discovery.token_endpoint,
+    issRequired: discovery.authorization_response_iss_parameter_supported === true,
     returnTo: location.hash && location.hash !== '#/sign-in' ? location.hash : '#/functions',
   }));
   const query = new URLSearchParams({
@@ -139,8 +140,9 @@ async function oidcFinish() {
   history.replaceState(null, '', location.pathname + (saved?.returnTo || '#/functions'));
   if (params.has('error')) throw new Error(`The identity provider refused the sign-in (${params.get('error')}).`);
   if (!saved || params.get('state') !== saved.state) throw new Error('The sign-in answer does not match this browser session (state). Please sign in again.');
-  // RFC 9207: a provider that names itself in the answer must be the one this sign-in went to.
-  if (params.has('iss') && params.get('iss').replace(/\/$/, '') !== config.issuer.replace(/\/$/, '')) {
+  // RFC 9207: a provider that names itself in the answer (as it must where its discovery
+  // document says so) must be the one this sign-in went to.
+  if ((params.has('iss') || saved.issRequired) && (params.get('iss') || '').replace(/\/$/, '') !== config.issuer.replace(/\/$/, '')) {
     throw new Error('The sign-in answer comes from another identity provider (iss). Please sign in again.');
   }
   const response = await fetch(saved.tokenEndpoint, {
@@ -299,15 +301,12 @@ function typeOf(v) {
 const own = (object, key) => Object.prototype.hasOwnProperty.call(object, key);
 
 /**
- * The pattern as a JavaScript RegExp, or null where JavaScript cannot read it (the server's
- * regex dialect also takes `(?i)` and escapes JavaScript's `u` mode refuses): the page then
- * leaves that one check to the server instead of refusing a payload the server would accept.
+ * The pattern as a JavaScript RegExp, or null where JavaScript's `u` mode cannot read it (the
+ * server's regex dialect also takes `(?i)`, `\A`, `\z`, `\x{41}`, …): the page then leaves that
+ * one check to the server rather than guess (without `u`, `\A` would silently mean the letter A).
  */
 function patternRegExp(pattern) {
-  for (const flags of ['u', '']) {
-    try { return new RegExp(pattern, flags); } catch { /* try the next reading */ }
-  }
-  return null;
+  try { return new RegExp(pattern, 'u'); } catch { return null; }
 }
 
 function validate(schema, value, pointer = '') {
@@ -350,24 +349,22 @@ function validate(schema, value, pointer = '') {
   return null;
 }
 
-/** A form for an object schema's properties; `onchange` gets the object it describes and the names of the members it owns. */
+/** A form for an object schema's properties; `onchange(name, value)` gets each field's member as it changes. */
 function schemaForm(schema, onchange) {
   const props = schema && typeof schema === 'object' && schema.properties;
   if (!props || !Object.keys(props).length) return null;
   const required = new Set(schema.required || []);
   const inputs = {};
-  const collect = () => {
-    const out = {};
-    for (const [name, { el, sub }] of Object.entries(inputs)) {
-      const t = Array.isArray(sub.type) ? sub.type[0] : sub.type;
-      if (t === 'boolean') { if (el.checked || required.has(name)) out[name] = el.checked; continue; }
-      if (el.value === '') continue;
-      if (Array.isArray(sub.enum)) { out[name] = sub.enum[Number(el.value)]; continue; }
-      if (t === 'integer' || t === 'number') { out[name] = Number(el.value); continue; }
-      if (t === 'object' || t === 'array') { try { out[name] = JSON.parse(el.value); } catch { out[name] = el.value; } continue; }
-      out[name] = el.value;
-    }
-    onchange(out, Object.keys(inputs));
+  // The member a field stands for, or undefined when the field is empty (the member is removed).
+  const valueOf = (name) => {
+    const { el, sub } = inputs[name];
+    const t = Array.isArray(sub.type) ? sub.type[0] : sub.type;
+    if (t === 'boolean') return el.checked || required.has(name) ? el.checked : undefined;
+    if (el.value === '') return undefined;
+    if (Array.isArray(sub.enum)) return sub.enum[Number(el.value)];
+    if (t === 'integer' || t === 'number') return Number(el.value);
+    if (t === 'object' || t === 'array') { try { return JSON.parse(el.value); } catch { return el.value; } }
+    return el.value;
   };
   const fields = Object.entries(props).map(([name, sub], index) => {
     sub = sub && typeof sub === 'object' ? sub : {};
@@ -385,8 +382,8 @@ function schemaForm(schema, onchange) {
       el = h('input', { id, type: 'text', maxlength: sub.maxLength });
     }
     if (required.has(name)) el.setAttribute('aria-required', 'true');
-    el.addEventListener('input', collect);
-    el.addEventListener('change', collect);
+    el.addEventListener('input', () => onchange(name, valueOf(name)));
+    el.addEventListener('change', () => onchange(name, valueOf(name)));
     inputs[name] = { el, sub };
     const hint = [sub.description, required.has(name) ? 'required' : null].filter(Boolean).join(' · ');
     return h('div', { class: 'field' },
@@ -433,6 +430,13 @@ function resultView(mode, outcome, replayed) {
   ];
 }
 
+/** Whether a failed run's answer says for sure what happened (so its key need not be resent). */
+function settles(e) {
+  if (!(e instanceof ApiError)) return false;
+  if (e.status === 409) return false;
+  return e.status < 500 || e.problem?.code === 'function_error';
+}
+
 function problemView(e) {
   if (!(e instanceof ApiError)) {
     return [h('p', { class: 'error', id: 'result-summary', role: 'alert' },
@@ -464,22 +468,28 @@ async function renderFunction(connection, region, name) {
   const payloadError = h('p', { id: 'payload-error', class: 'error', 'aria-live': 'assertive' });
   const result = h('section', { id: 'result', class: 'panel', 'aria-live': 'polite', 'aria-labelledby': 'result-h' },
     h('h2', { id: 'result-h' }, 'Result'), h('p', { class: 'muted' }, 'Nothing run yet.'));
-  // The form owns its fields only: other members typed into the editor by hand are kept.
-  const form = schemaForm(schema, (fields, owned) => {
+  // A form field changes its own member of the editor's payload and nothing else; typing in the
+  // editor fills the form. Editor and form never disagree, and nothing typed is lost.
+  const form = schemaForm(schema, (name, value) => {
     let current = {};
-    try { current = JSON.parse(editor.value); } catch { /* not JSON yet: the form's fields alone */ }
-    const kept = typeOf(current) === 'object' ? Object.fromEntries(Object.entries(current).filter(([k]) => !owned.includes(k))) : {};
-    editor.value = JSON.stringify({ ...kept, ...fields }, null, 2);
+    try { current = JSON.parse(editor.value); } catch { /* not JSON yet: start from the form */ }
+    if (typeOf(current) !== 'object') current = {};
+    if (value === undefined) delete current[name]; else current[name] = value;
+    editor.value = JSON.stringify(current, null, 2);
     payloadError.textContent = '';
   });
   const setPayload = (value) => { editor.value = JSON.stringify(value, null, 2); form?.fill(value); payloadError.textContent = ''; };
-  editor.addEventListener('input', () => { payloadError.textContent = ''; });
+  editor.addEventListener('input', () => {
+    payloadError.textContent = '';
+    try { form?.fill(JSON.parse(editor.value)); } catch { /* not JSON yet: the form keeps its values */ }
+  });
   let runButtons = [];
   let running = false;
-  // The key of a run that got no answer at all (network down, connection lost): the same run
-  // clicked again resends that key, so if the first one did reach the launcher it is replayed,
-  // not run a second time.
-  let unanswered = null;
+  // The key of a run whose outcome is not settled — no answer at all (network down, connection
+  // lost), still in flight (409), or a failure that may have happened after the function started
+  // (5xx other than a function error): the same run clicked again resends that key, so it is
+  // answered from the first attempt, never run a second time.
+  let unsettled = null;
 
   /** One run: checked first, one Idempotency-Key per click, buttons off while it runs. */
   async function run(mode, { preset, trigger } = {}) {
@@ -503,8 +513,8 @@ async function renderFunction(connection, region, name) {
     runButtons = runButtons.filter((b) => b.isConnected);
     runButtons.forEach((b) => { b.disabled = true; });
     const attempt = JSON.stringify([mode, preset || null, body ?? null]);
-    const key = unanswered?.attempt === attempt ? unanswered.key : crypto.randomUUID();
-    unanswered = null;
+    const key = unsettled?.attempt === attempt ? unsettled.key : crypto.randomUUID();
+    unsettled = null;
     result.replaceChildren(h('h2', { id: 'result-h' }, 'Result'), h('p', { class: 'muted' }, 'Running…'));
     const query = new URLSearchParams({ mode });
     if (preset) query.set('preset', preset);
@@ -515,7 +525,7 @@ async function renderFunction(connection, region, name) {
       result.replaceChildren(h('h2', { id: 'result-h' }, preset ? `Result of preset ${preset}` : 'Result'), ...resultView(mode, data, headers.get('idempotent-replayed') === 'true').flat());
       announce(data.function_error ? 'The function ran and failed.' : 'Run finished.');
     } catch (e) {
-      if (!(e instanceof ApiError)) unanswered = { attempt, key };
+      if (!settles(e)) unsettled = { attempt, key };
       const body2 = e.problem?.code === 'function_error' && e.problem.result ? resultView(mode, e.problem.result).flat() : problemView(e);
       result.replaceChildren(h('h2', { id: 'result-h' }, 'Result'), ...body2);
       announce(`Run failed: ${e.message}`);

@@ -57,7 +57,10 @@ async fn serve() -> Result<(), String> {
     let bind = std::env::var("LAUNCHER_BIND").unwrap_or_else(|_| "127.0.0.1:8080".into());
     let listener = tokio::net::TcpListener::bind(&bind).await.map_err(|e| format!("bind {bind}: {e}"))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
-    if dev_routes.is_some() && !address.ip().is_loopback() {
+    // The addresses the dev routes' Host check accepts (127.0.0.1, ::1, localhost), no others.
+    let loopback = matches!(address.ip(), std::net::IpAddr::V4(ip) if ip == std::net::Ipv4Addr::LOCALHOST)
+        || address.ip() == std::net::Ipv6Addr::LOCALHOST;
+    if dev_routes.is_some() && !loopback {
         return Err(format!(
             "LAUNCHER_DEV_USERS: the development sign-in mints a token for anyone who reaches it, so it is only \
              offered on a loopback address, not {address}; bind to 127.0.0.1 (LAUNCHER_BIND) or unset LAUNCHER_DEV_USERS"

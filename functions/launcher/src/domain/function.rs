@@ -89,3 +89,30 @@ pub struct InvokeOutcome {
     /// The stored outcome of an earlier request with the same Idempotency-Key: nothing ran now.
     pub replayed: bool,
 }
+
+/// The deepest nesting of arrays and objects in a JSON text (brackets inside strings do not
+/// count). Linear and without recursion, so it is safe before parsing.
+pub fn nesting_depth(json: &[u8]) -> usize {
+    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for &byte in json {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::PAYLOAD_DEPTH_LIMIT;
+use crate::domain::function::nesting_depth;
 use crate::error::{LauncherError, Result};
 
 /// Largest preset payload (serialized JSON).
@@ -53,10 +55,17 @@ impl PresetInput {
         if self.description.chars().count() > MAX_DESCRIPTION_CHARS {
             return Err(LauncherError::invalid(format!("description: at most {MAX_DESCRIPTION_CHARS} characters")));
         }
-        let size = self.payload.to_string().len();
+        let text = self.payload.to_string();
+        let size = text.len();
         if size > MAX_PRESET_PAYLOAD {
             return Err(LauncherError::PayloadTooLarge(format!(
                 "the preset payload is {size} bytes; the limit is {MAX_PRESET_PAYLOAD} bytes"
+            )));
+        }
+        // The limit every run applies: a preset that could never run is not saved.
+        if nesting_depth(text.as_bytes()) > PAYLOAD_DEPTH_LIMIT {
+            return Err(LauncherError::InvalidPayload(format!(
+                "the preset payload nests arrays and objects more than {PAYLOAD_DEPTH_LIMIT} levels deep"
             )));
         }
         Ok(size)
@@ -82,5 +91,12 @@ mod tests {
         assert_eq!(big.check().unwrap_err().code().as_str(), "payload_too_large");
         let long = PresetInput { payload: json!({}), description: "é".repeat(257) };
         assert_eq!(long.check().unwrap_err().code().as_str(), "invalid_request");
+        let nested = |levels: usize| -> serde_json::Value {
+            serde_json::from_str(&format!("{}{}", "[".repeat(levels), "]".repeat(levels))).unwrap()
+        };
+        let runnable = PresetInput { payload: nested(PAYLOAD_DEPTH_LIMIT), description: String::new() };
+        assert!(runnable.check().is_ok());
+        let never_runs = PresetInput { payload: nested(PAYLOAD_DEPTH_LIMIT + 1), description: String::new() };
+        assert_eq!(never_runs.check().unwrap_err().code().as_str(), "invalid_payload");
     }
 }

@@ -10,7 +10,7 @@ use super::Launcher;
 use crate::config::{ASYNC_PAYLOAD_LIMIT, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PAYLOAD_DEPTH_LIMIT, SYNC_PAYLOAD_LIMIT};
 use crate::domain::audit::{payload_digest, AuditAction, AuditRecord, Outcome};
 use crate::domain::connection::{Connection, LiveCredentials};
-use crate::domain::function::{FunctionDetail, FunctionRef, FunctionSummary, InvokeMode, InvokeOutcome};
+use crate::domain::function::{nesting_depth, FunctionDetail, FunctionRef, FunctionSummary, InvokeMode, InvokeOutcome};
 use crate::domain::idempotency::{self, Claim, StoredOutcome};
 use crate::domain::names;
 use crate::domain::rules::{authorize, could_select, needs_tags, Action, Permissions};
@@ -440,6 +440,12 @@ fn checked_payload(payload: Vec<u8>, mode: InvokeMode, limit: usize) -> Result<V
     if payload.iter().all(u8::is_ascii_whitespace) {
         return Ok(b"{}".to_vec());
     }
+    // Before parsing: a parser gives up past its own depth limit with a message about syntax.
+    if nesting_depth(&payload) > PAYLOAD_DEPTH_LIMIT {
+        return Err(LauncherError::InvalidPayload(format!(
+            "the payload nests arrays and objects more than {PAYLOAD_DEPTH_LIMIT} levels deep"
+        )));
+    }
     serde_json::from_slice::<serde::de::IgnoredAny>(&payload).map_err(|e| {
         LauncherError::InvalidPayload(format!(
             "the payload is not valid JSON (line {}, column {})",
@@ -447,39 +453,7 @@ fn checked_payload(payload: Vec<u8>, mode: InvokeMode, limit: usize) -> Result<V
             e.column()
         ))
     })?;
-    if nesting_depth(&payload) > PAYLOAD_DEPTH_LIMIT {
-        return Err(LauncherError::InvalidPayload(format!(
-            "the payload nests arrays and objects more than {PAYLOAD_DEPTH_LIMIT} levels deep"
-        )));
-    }
     Ok(payload)
-}
-
-/// The deepest nesting of arrays and objects in a valid JSON text (brackets inside strings do
-/// not count).
-fn nesting_depth(json: &[u8]) -> usize {
-    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0usize, false, false);
-    for &byte in json {
-        if in_string {
-            match byte {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match byte {
-            b'"' => in_string = true,
-            b'[' | b'{' => {
-                depth += 1;
-                deepest = deepest.max(depth);
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    deepest
 }
 
 fn summary(connection: &Connection, region: &str, f: RemoteFunction, permissions: Permissions) -> FunctionSummary {

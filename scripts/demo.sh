@@ -154,6 +154,10 @@ bold "8b. alice saves a preset for report-daily (an example payload anyone who m
 api alice PUT /functions/prod/us-east-1/report-daily/presets/yesterday '{"payload": {"date": "2026-12-02"}, "description": "The report for 2 December"}'
 expect 201
 
+bold "8c. alice stores an input schema in the launcher; report-monthly's launcher:input-schema-ref tag names it"
+api alice PUT /schemas/month '{"description": "A month of reports", "schema": {"type": "object", "required": ["month"], "additionalProperties": false, "properties": {"month": {"type": "string", "title": "Month", "description": "YYYY-MM", "pattern": "^[0-9]{4}-[0-9]{2}$"}, "currency": {"title": "Currency", "enum": ["EUR", "USD"]}}}}'
+expect 201
+
 bold "9. alice (tenant admin) sees everything in all three accounts and runs it"
 api alice GET /functions; expect 200
 api alice GET /functions/prod/us-east-1/hello-world; expect 200
@@ -169,6 +173,8 @@ bold "10. olivia (operator) sees only what the rules grant, in every account"
 api olivia GET /functions; expect 200
 api olivia POST '/functions/prod/us-east-1/report-daily/invoke' '{"date": "2026-12-03"}'; expect 200
 api olivia POST '/functions/analytics/us-east-1/report-monthly/invoke' '{"month": "2026-11"}'; expect 200
+echo "(report-monthly's schema is the one alice stored: a payload that breaks it is refused, nothing runs)"
+api olivia POST '/functions/analytics/us-east-1/report-monthly/invoke' '{"month": "November"}'; expect 422
 api olivia POST '/functions/prod/us-east-1/report-daily/invoke?preset=yesterday'; expect 200
 echo "(report-daily declares its input with the launcher:input-schema tag: a payload that breaks it is refused, nothing runs)"
 api olivia POST '/functions/prod/us-east-1/report-daily/invoke' '{"date": "yesterday"}'; expect 422

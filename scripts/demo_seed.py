@@ -29,7 +29,9 @@ BOOTSTRAP_FUNCTIONS = [
     ("us-east-1", "report-quarterly", "Builds the quarterly report (in the bootstrapped account)", {"team": "ops"}),
 ]
 ROLE_FUNCTIONS = [
-    ("us-east-1", "report-monthly", "Builds the monthly report (in the role-linked account)", {"team": "ops"}),
+    # Its input schema is stored in the launcher (PUT /schemas/month in the demo), named by a tag.
+    ("us-east-1", "report-monthly", "Builds the monthly report (in the role-linked account)",
+     {"team": "ops", "launcher:input-schema-ref": "month"}),
     ("us-east-1", "cache-flush", "Flushes the CDN cache", {"team": "platform"}),
 ]
 FUNCTIONS = [

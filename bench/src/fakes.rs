@@ -13,10 +13,11 @@ use launcher::domain::idempotency::{Claim, StoredOutcome};
 use launcher::domain::link_token::LinkTokenRecord;
 use launcher::domain::preset::Preset;
 use launcher::domain::rules::{RuleSet, Tags};
+use launcher::domain::schema::StoredSchema;
 use launcher::error::{LauncherError, Result};
 use launcher::ports::{
     AssumedCredentials, AuditStore, ConnectionStore, IdempotencyStore, LambdaAccounts, PresetStore, RemoteFunction,
-    RoleSession, RuleStore, SecretCipher,
+    RoleSession, RuleStore, SchemaStore, SecretCipher,
 };
 use secrecy::SecretString;
 
@@ -130,8 +131,24 @@ impl AuditStore for NoAudit {
     }
 }
 
-/// No presets: the figures run plain payloads.
+/// No presets and no stored schemas: the figures run plain payloads.
 pub struct NoPresets;
+
+#[async_trait]
+impl SchemaStore for NoPresets {
+    async fn list_schemas(&self, _: &str) -> Result<Vec<StoredSchema>> {
+        Ok(Vec::new())
+    }
+    async fn get_schema(&self, _: &str, _: &str) -> Result<Option<StoredSchema>> {
+        Ok(None)
+    }
+    async fn put_schema(&self, _: &str, _: &StoredSchema) -> Result<bool> {
+        Err(unsupported())
+    }
+    async fn delete_schema(&self, _: &str, _: &str) -> Result<()> {
+        Err(LauncherError::SchemaNotFound)
+    }
+}
 
 #[async_trait]
 impl PresetStore for NoPresets {
@@ -241,5 +258,6 @@ pub fn stores(store: Arc<FakeStore>) -> launcher::service::Stores {
         idempotency: store,
         audit: Arc::new(NoAudit),
         presets: Arc::new(NoPresets),
+        schemas: Arc::new(NoPresets),
     }
 }

@@ -358,6 +358,24 @@ test('an invalid payload is refused before anything is sent', async (t) => {
   assert.deepEqual(JSON.parse(await page.getByLabel('Payload (JSON)').inputValue()), { note: 'by hand', draft: true });
 });
 
+test('a function whose input schema is stored in the launcher gets its form and its checks too', async (t) => {
+  const page = await newPage(t);
+  await devSignIn(page, 'olivia');
+  const sent = invokeRequests(page);
+  await page.goto(`${BASE}/#/functions/analytics/us-east-1/report-monthly`);
+  await page.getByRole('group', { name: /Input form/ }).waitFor();
+  await page.getByLabel(/^Month/).fill('November');
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await page.locator('#payload-error').filter({ hasText: '/month must match the pattern' }).waitFor();
+  assert.equal(sent.length, 0);
+  await page.getByLabel(/^Month/).fill('2026-11');
+  await page.getByLabel(/^Currency/).selectOption({ label: 'EUR' });
+  assert.deepEqual(JSON.parse(await page.getByLabel('Payload (JSON)').inputValue()), { month: '2026-11', currency: 'EUR' });
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await page.locator('#result-summary').filter({ hasText: 'The function ran.' }).waitFor();
+  assert.equal(sent.length, 1);
+});
+
 test('a hidden function cannot be reached by typing its URL: the same answer as a missing one', async (t) => {
   const page = await newPage(t);
   await devSignIn(page, 'olivia');

@@ -15,6 +15,7 @@ mod over_http;
 mod presets;
 mod role_requests;
 mod roles;
+mod schemas;
 mod sdk_faults;
 mod secrets;
 mod tags;

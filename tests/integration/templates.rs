@@ -188,6 +188,9 @@ async fn template_routes_match_each_functions_router() {
         ("GET", "/functions/{connection}/{region}/{name}/presets"),
         ("PUT", "/functions/{connection}/{region}/{name}/presets/{preset}"),
         ("DELETE", "/functions/{connection}/{region}/{name}/presets/{preset}"),
+        ("GET", "/schemas"),
+        ("PUT", "/schemas/{name}"),
+        ("DELETE", "/schemas/{name}"),
         ("GET", "/"),
         ("GET", "/console/{asset}"),
     ]

@@ -88,6 +88,7 @@ impl AppState {
             connections: store.clone(),
             rules: store.clone(),
             presets: store.clone(),
+            schemas: store.clone(),
             idempotency: store,
             audit: Arc::new(DynamoAudit::new(dynamodb, &config.table, config.audit_retention_days)),
         };

@@ -41,6 +41,7 @@ error_codes! {
     FunctionNotFound => ("function_not_found", 404, "Function not found"),
     ConnectionNotFound => ("connection_not_found", 404, "Connection not found"),
     PresetNotFound => ("preset_not_found", 404, "Preset not found"),
+    SchemaNotFound => ("schema_not_found", 404, "Schema not found"),
     RouteNotFound => ("route_not_found", 404, "No such route"),
     MethodNotAllowed => ("method_not_allowed", 405, "Method not allowed"),
     ConnectionExists => ("connection_exists", 409, "Connection already exists"),
@@ -98,11 +99,13 @@ pub enum LauncherError {
     ConnectionNotFound,
     #[error("no such preset for this function")]
     PresetNotFound,
+    #[error("no stored schema of that name in this tenant")]
+    SchemaNotFound,
     /// `pointer` is an RFC 6901 pointer into the payload; both come from the launcher, never
     /// from payload values.
     #[error("the payload does not match the function's input schema: {pointer} {message}")]
     PayloadSchemaViolation { pointer: String, message: String },
-    #[error("the function's launcher:input-schema tag is not a usable schema ({0}); its owner must fix it")]
+    #[error("the function's input schema (its launcher:input-schema or launcher:input-schema-ref tag) is not usable ({0}); its owner must fix it")]
     InputSchemaInvalid(String),
     #[error("this function already has {0} presets, the most it may have; delete one first")]
     PresetLimitReached(usize),
@@ -164,6 +167,7 @@ impl LauncherError {
             Self::FunctionNotFound => C::FunctionNotFound,
             Self::ConnectionNotFound => C::ConnectionNotFound,
             Self::PresetNotFound => C::PresetNotFound,
+            Self::SchemaNotFound => C::SchemaNotFound,
             Self::PayloadSchemaViolation { .. } => C::PayloadSchemaViolation,
             Self::InputSchemaInvalid(_) => C::InputSchemaInvalid,
             Self::PresetLimitReached(_) => C::PresetLimitReached,

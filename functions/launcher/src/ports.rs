@@ -12,6 +12,7 @@ use crate::domain::idempotency::{Claim, StoredOutcome};
 use crate::domain::link_token::LinkTokenRecord;
 use crate::domain::preset::Preset;
 use crate::domain::rules::RuleSet;
+use crate::domain::schema::StoredSchema;
 use crate::error::Result;
 
 #[async_trait]
@@ -81,6 +82,18 @@ pub trait PresetStore: Send + Sync {
     async fn put_preset(&self, tenant: &str, function: &str, preset: &Preset) -> Result<bool>;
     /// Removes one preset; `PresetNotFound` if there was none.
     async fn delete_preset(&self, tenant: &str, function: &str, name: &str) -> Result<()>;
+}
+
+/// Input schemas stored in the launcher, per tenant, referenced by functions' tags.
+#[async_trait]
+pub trait SchemaStore: Send + Sync {
+    /// The tenant's schemas, by name.
+    async fn list_schemas(&self, tenant: &str) -> Result<Vec<StoredSchema>>;
+    async fn get_schema(&self, tenant: &str, name: &str) -> Result<Option<StoredSchema>>;
+    /// Creates or replaces one schema; returns whether it replaced an existing one.
+    async fn put_schema(&self, tenant: &str, schema: &StoredSchema) -> Result<bool>;
+    /// Removes one schema; `SchemaNotFound` if there was none.
+    async fn delete_schema(&self, tenant: &str, name: &str) -> Result<()>;
 }
 
 /// Encrypts linked secrets, bound to (tenant, connection).

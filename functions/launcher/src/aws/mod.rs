@@ -7,6 +7,7 @@ pub mod idempotency;
 pub mod kms;
 pub mod lambda;
 pub mod presets;
+pub mod schemas;
 pub mod sdk;
 pub mod table;
 

@@ -13,6 +13,8 @@ pub enum AuditAction {
     RulesChange,
     PresetSave,
     PresetDelete,
+    SchemaSave,
+    SchemaDelete,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,7 +1,8 @@
 //! Input schemas: a function declares the JSON its input must be with the tag
 //! `launcher:input-schema`, holding a compact JSON Schema (AWS tag values are at most 256
-//! characters). The launcher checks payloads against it before running anything, and the
-//! console renders a form from it.
+//! characters), or with `launcher:input-schema-ref`, naming a schema a tenant admin stored in
+//! the launcher (`PUT /schemas/{name}`, up to 32 KB). The launcher checks payloads against it
+//! before running anything, and the console renders a form from it.
 //!
 //! A documented subset of JSON Schema (2020-12 keywords, same meaning): `type` (one or a list),
 //! `properties`, `required`, `additionalProperties` (boolean or schema), `items`, `enum`,
@@ -10,9 +11,48 @@
 //! `description`, `default` and `$schema` are annotations. Any other keyword makes the schema
 //! invalid (refused, rather than silently not enforced).
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 pub const INPUT_SCHEMA_TAG: &str = "launcher:input-schema";
+pub const INPUT_SCHEMA_REF_TAG: &str = "launcher:input-schema-ref";
+/// Largest stored schema (serialized JSON).
+pub const MAX_STORED_SCHEMA: usize = 32 * 1024;
+pub const MAX_STORED_SCHEMAS: usize = 200;
+pub const MAX_SCHEMA_DESCRIPTION_CHARS: usize = 256;
+
+/// A schema stored in the launcher, per tenant, for functions to reference by name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredSchema {
+    pub name: String,
+    pub description: String,
+    pub schema: Value,
+    pub updated_at: String,
+    pub updated_by: String,
+}
+
+/// The body of `PUT /schemas/{name}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SchemaInput {
+    pub schema: Value,
+    #[serde(default)]
+    pub description: String,
+}
+
+impl SchemaInput {
+    /// Checks the limits and that the schema is one the launcher can enforce.
+    pub fn check(&self) -> Result<Schema, String> {
+        if self.description.chars().count() > MAX_SCHEMA_DESCRIPTION_CHARS {
+            return Err(format!("description: at most {MAX_SCHEMA_DESCRIPTION_CHARS} characters"));
+        }
+        let size = self.schema.to_string().len();
+        if size > MAX_STORED_SCHEMA {
+            return Err(format!("schema: {size} bytes; the limit is {MAX_STORED_SCHEMA} bytes"));
+        }
+        Schema::from_value(self.schema.clone()).map_err(|e| format!("schema: not a usable schema ({e})"))
+    }
+}
 const MAX_DEPTH: usize = 16;
 
 const KNOWN: &[&str] = &[
@@ -52,6 +92,11 @@ impl Schema {
     /// Parses and checks a schema; the error says what is wrong with it.
     pub fn parse(text: &str) -> Result<Self, String> {
         let value: Value = serde_json::from_str(text).map_err(|e| format!("not JSON ({e})"))?;
+        Self::from_value(value)
+    }
+
+    /// Checks an already parsed schema.
+    pub fn from_value(value: Value) -> Result<Self, String> {
         check(&value, "", 0)?;
         Ok(Self(value))
     }

@@ -381,3 +381,31 @@ pub async fn delete_preset(State(state): AppStateRef, Admin(principal): Admin, p
     state.launcher.delete_preset(&principal, &reference, &name).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
+
+type SchemaPath = std::result::Result<Path<String>, PathRejection>;
+
+/// `GET /schemas`: the tenant's stored input schemas, for anyone signed in.
+pub async fn list_schemas(State(state): AppStateRef, principal: Principal) -> Result<Response> {
+    Ok(Json(state.launcher.list_schemas(&principal).await?).into_response())
+}
+
+/// `PUT /schemas/{name}`: tenant admins; 201 when new, 200 when replaced.
+pub async fn put_schema(
+    State(state): AppStateRef,
+    Admin(principal): Admin,
+    path: SchemaPath,
+    body: Body,
+) -> Result<Response> {
+    let Path(name) = path.map_err(|_| LauncherError::SchemaNotFound)?;
+    let input: crate::domain::schema::SchemaInput = json_body(body)?;
+    let (schema, created) = state.launcher.put_schema(&principal, &name, input).await?;
+    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(schema)).into_response())
+}
+
+/// `DELETE /schemas/{name}`: tenant admins.
+pub async fn delete_schema(State(state): AppStateRef, Admin(principal): Admin, path: SchemaPath) -> Result<Response> {
+    let Path(name) = path.map_err(|_| LauncherError::SchemaNotFound)?;
+    state.launcher.delete_schema(&principal, &name).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

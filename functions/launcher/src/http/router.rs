@@ -27,6 +27,7 @@ pub fn router(state: Arc<AppState>, routes: Routes) -> Router {
             .route("/functions", get(handlers::list_functions))
             .route("/functions/{connection}/{region}/{name}", get(handlers::get_function))
             .route("/functions/{connection}/{region}/{name}/presets", get(handlers::list_presets))
+            .route("/schemas", get(handlers::list_schemas))
             // The web console: static, no data, no JWT authorizer (the page signs in itself).
             .route("/", get(console::index))
             .route("/console/{asset}", get(console::console_asset))
@@ -47,6 +48,7 @@ pub fn router(state: Arc<AppState>, routes: Routes) -> Router {
                 "/functions/{connection}/{region}/{name}/presets/{preset}",
                 put(handlers::put_preset).delete(handlers::delete_preset),
             )
+            .route("/schemas/{name}", put(handlers::put_schema).delete(handlers::delete_schema))
             .layer(DefaultBodyLimit::max(ADMIN_BODY_LIMIT))
     };
     let app = match routes {

@@ -17,6 +17,7 @@ use std::time::Duration;
 use crate::cache::TtlCache;
 use crate::domain::connection::{Connection, LiveCredentials, StoredCredentials};
 use crate::domain::rules::{RuleSet, Tags};
+use crate::domain::schema::Schema;
 use crate::ports::RemoteFunction;
 
 /// Rules changed through another instance apply within this.
@@ -52,6 +53,9 @@ pub(super) struct Caches {
     pub functions: TtlCache<FunctionKey, Arc<RemoteFunction>>,
     /// Tags by function ARN.
     pub tags: TtlCache<(String, String, u64, String), Tags>,
+    /// Stored input schemas by (tenant, name); a change through another instance applies within
+    /// `FUNCTION_TTL`, like a change of the tag that references it.
+    pub schemas: TtlCache<(String, String), Arc<Schema>>,
 }
 
 impl Default for Caches {
@@ -64,6 +68,7 @@ impl Default for Caches {
             sessions: TtlCache::new(MAX_SESSIONS, SECRET_TTL),
             functions: TtlCache::new(MAX_FUNCTIONS, FUNCTION_TTL),
             tags: TtlCache::new(MAX_TAGS, FUNCTION_TTL),
+            schemas: TtlCache::new(MAX_CONNECTIONS, FUNCTION_TTL),
         }
     }
 }

@@ -14,7 +14,6 @@ use crate::domain::function::{nesting_depth, FunctionDetail, FunctionRef, Functi
 use crate::domain::idempotency::{self, Claim, StoredOutcome};
 use crate::domain::names;
 use crate::domain::rules::{authorize, could_select, needs_tags, Action, Permissions};
-use crate::domain::schema::{Schema, INPUT_SCHEMA_TAG};
 use crate::error::{LauncherError, Result};
 use crate::identity::Principal;
 use crate::ports::RemoteFunction;
@@ -244,7 +243,9 @@ impl Launcher {
         let (connection, permissions) = self.resolve(principal, reference).await?;
         let credentials = self.credentials(principal, &connection).await?;
         let remote = self.describe(&connection, &credentials, reference, qualifier).await?;
-        Ok(detail(&connection, &reference.region, &remote, permissions))
+        // A broken schema does not hide the function: GET shows none, an invoke says why.
+        let input_schema = self.input_schema(&principal.tenant, &remote.tags).await.ok().flatten();
+        Ok(detail(&connection, &reference.region, &remote, permissions, input_schema.map(|s| s.as_json().clone())))
     }
 
     /// Invokes, and records the attempt — allowed, denied or failed — in the audit trail. The
@@ -334,8 +335,7 @@ impl Launcher {
         let payload = checked_payload(payload, mode, limit)?;
         let payload_bytes = payload.len();
         // The function's declared input: checked before anything is claimed, recorded or run.
-        if let Some(schema) = function.tags.get(INPUT_SCHEMA_TAG) {
-            let schema = Schema::parse(schema).map_err(LauncherError::InputSchemaInvalid)?;
+        if let Some(schema) = self.input_schema(&principal.tenant, &function.tags).await? {
             let value: serde_json::Value = serde_json::from_slice(&payload)
                 .map_err(|_| LauncherError::InvalidPayload("the payload is not valid JSON".into()))?;
             schema
@@ -473,9 +473,14 @@ fn summary(connection: &Connection, region: &str, f: RemoteFunction, permissions
     }
 }
 
-fn detail(connection: &Connection, region: &str, f: &RemoteFunction, permissions: Permissions) -> FunctionDetail {
+fn detail(
+    connection: &Connection,
+    region: &str,
+    f: &RemoteFunction,
+    permissions: Permissions,
+    input_schema: Option<serde_json::Value>,
+) -> FunctionDetail {
     let RemoteFunction { handler, version, state, architectures, package_type, tags, .. } = f.clone();
-    let input_schema = tags.get(INPUT_SCHEMA_TAG).and_then(|s| Schema::parse(s).ok()).map(|s| s.as_json().clone());
     let mut summary = summary(connection, region, f.clone(), permissions);
     summary.tags = Some(tags);
     FunctionDetail { summary, handler, version, state, architectures, package_type, input_schema }

@@ -9,6 +9,7 @@ mod functions;
 mod link_tokens;
 mod presets;
 mod rules;
+mod schemas;
 mod tags;
 mod time;
 
@@ -24,7 +25,7 @@ pub use link_tokens::{IssueLinkToken, IssuedLinkToken, TokenLinkRequest, TokenLi
 use crate::error::{LauncherError, Result};
 use crate::identity::Principal;
 use crate::ports::{
-    AuditStore, ConnectionStore, IdempotencyStore, LambdaAccounts, PresetStore, RuleStore, SecretCipher,
+    AuditStore, ConnectionStore, IdempotencyStore, LambdaAccounts, PresetStore, RuleStore, SchemaStore, SecretCipher,
 };
 use caches::Caches;
 
@@ -36,6 +37,7 @@ pub struct Launcher {
     audit: Arc<dyn AuditStore>,
     idempotency: Arc<dyn IdempotencyStore>,
     presets: Arc<dyn PresetStore>,
+    schemas: Arc<dyn SchemaStore>,
     admin_group: String,
     /// Bounded in-process caches (connections, rules, secrets, sessions, functions, tags).
     caches: Caches,
@@ -49,6 +51,7 @@ pub struct Stores {
     pub idempotency: Arc<dyn IdempotencyStore>,
     pub audit: Arc<dyn AuditStore>,
     pub presets: Arc<dyn PresetStore>,
+    pub schemas: Arc<dyn SchemaStore>,
 }
 
 impl Launcher {
@@ -64,6 +67,7 @@ impl Launcher {
             idempotency: stores.idempotency,
             audit: stores.audit,
             presets: stores.presets,
+            schemas: stores.schemas,
             cipher,
             accounts,
             admin_group: admin_group.into(),
@@ -78,6 +82,7 @@ impl Launcher {
             idempotency: self.idempotency.clone(),
             audit: self.audit.clone(),
             presets: self.presets.clone(),
+            schemas: self.schemas.clone(),
         }
     }
 

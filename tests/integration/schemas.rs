@@ -65,10 +65,13 @@ async fn functions_are_checked_against_the_schema_their_tag_names() {
     assert_eq!(created.json["updated_by"], "admin@acme");
     assert_eq!(put_schema(&launcher, "month", &admin, &body).await.status, StatusCode::OK, "replaced");
 
-    // Everyone in the tenant sees the schemas; only admins may change them.
-    let listed = launcher.get("/schemas", &operator).await;
+    // Only admins list and change them; an operator meets a schema only through a function.
+    let listed = launcher.get("/schemas", &admin).await;
     assert_eq!(listed.json["schemas"][0]["schema"], month_schema(), "{}", listed.text);
-    assert_eq!(listed.json["can_edit"], false);
+    assert_eq!(listed.json["schemas"][0]["description"], "A month of reports");
+    assert_eq!(listed.json["can_edit"], true);
+    let not_listed = launcher.get("/schemas", &operator).await;
+    assert_eq!((not_listed.status, not_listed.code()), (StatusCode::FORBIDDEN, "forbidden"));
     let refused = put_schema(&launcher, "month", &operator, &json!({"schema": {}})).await;
     assert_eq!((refused.status, refused.code()), (StatusCode::FORBIDDEN, "forbidden"));
     let gone = launcher.call(Method::DELETE, "/schemas/month", Some(&operator), None).await;
@@ -140,7 +143,6 @@ async fn bad_schemas_are_refused_and_nothing_is_stored() {
         ("bad-type", json!({"schema": {"type": "text"}}), "invalid_request"),
         ("no-schema", json!({"description": "x"}), "invalid_request"),
         ("extra-field", json!({"schema": {}, "owner": "me"}), "invalid_request"),
-        ("too-large", json!({"schema": {"description": "x".repeat(33 * 1024)}}), "invalid_request"),
         ("bad name", json!({"schema": {}}), "invalid_request"),
         ("-dash-first", json!({"schema": {}}), "invalid_request"),
     ] {
@@ -148,7 +150,18 @@ async fn bad_schemas_are_refused_and_nothing_is_stored() {
         assert_eq!((reply.status, reply.code()), (StatusCode::BAD_REQUEST, code), "{name}: {}", reply.text);
         assert!(reply.is_problem());
     }
+    let large = json!({"schema": {"description": "x".repeat(33 * 1024)}});
+    let too_large = put_schema(&launcher, "too-large", &admin, &large).await;
+    assert_eq!((too_large.status, too_large.code()), (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"));
     assert_eq!(launcher.get("/schemas", &admin).await.json["schemas"], json!([]));
+
+    // A refused replacement leaves the stored schema as it was.
+    let good = json!({"schema": month_schema()});
+    assert_eq!(put_schema(&launcher, "month", &admin, &good).await.status, StatusCode::CREATED);
+    let broken = put_schema(&launcher, "month", &admin, &json!({"schema": {"type": "text"}})).await;
+    assert_eq!(broken.status, StatusCode::BAD_REQUEST);
+    let kept = launcher.get("/schemas", &admin).await;
+    assert_eq!(kept.json["schemas"][0]["schema"], month_schema(), "{}", kept.text);
 }
 
 #[tokio::test]
@@ -167,6 +180,8 @@ async fn each_tenant_has_its_own_schemas() {
         put_schema(&launcher, "month", &acme, &json!({"schema": month_schema()})).await.status,
         StatusCode::CREATED
     );
+    // Acme's schema is read (and cached) first, so a cache keyed by name alone would leak it.
+    assert_eq!(launcher.get(MONTHLY, &acme).await.json["input_schema"], month_schema());
 
     assert_eq!(launcher.get("/schemas", &globex).await.json["schemas"], json!([]));
     assert_eq!(launcher.get(MONTHLY, &globex).await.json["input_schema"], Value::Null);

@@ -53,6 +53,7 @@ error_codes! {
     PayloadSchemaViolation => ("payload_schema_violation", 422, "The payload does not match the function's input schema"),
     InputSchemaInvalid => ("input_schema_invalid", 422, "The function's input schema is not usable"),
     PresetLimitReached => ("preset_limit_reached", 409, "Too many presets"),
+    SchemaLimitReached => ("schema_limit_reached", 409, "Too many schemas"),
     PreconditionRequired => ("precondition_required", 428, "Precondition required"),
     Throttled => ("throttled", 429, "Throttled"),
     FunctionError => ("function_error", 502, "The function returned an error"),
@@ -109,6 +110,8 @@ pub enum LauncherError {
     InputSchemaInvalid(String),
     #[error("this function already has {0} presets, the most it may have; delete one first")]
     PresetLimitReached(usize),
+    #[error("this tenant already has {0} stored schemas, the most it may have; delete one first")]
+    SchemaLimitReached(usize),
     #[error("no route matches this path")]
     RouteNotFound,
     #[error("this path does not accept that method")]
@@ -171,6 +174,7 @@ impl LauncherError {
             Self::PayloadSchemaViolation { .. } => C::PayloadSchemaViolation,
             Self::InputSchemaInvalid(_) => C::InputSchemaInvalid,
             Self::PresetLimitReached(_) => C::PresetLimitReached,
+            Self::SchemaLimitReached(_) => C::SchemaLimitReached,
             Self::RouteNotFound => C::RouteNotFound,
             Self::MethodNotAllowed => C::MethodNotAllowed,
             Self::ConnectionExists(_) => C::ConnectionExists,

@@ -42,15 +42,21 @@ pub struct SchemaInput {
 
 impl SchemaInput {
     /// Checks the limits and that the schema is one the launcher can enforce.
-    pub fn check(&self) -> Result<Schema, String> {
+    pub fn check(&self) -> crate::error::Result<Schema> {
+        use crate::error::LauncherError;
         if self.description.chars().count() > MAX_SCHEMA_DESCRIPTION_CHARS {
-            return Err(format!("description: at most {MAX_SCHEMA_DESCRIPTION_CHARS} characters"));
+            return Err(LauncherError::invalid(format!(
+                "description: at most {MAX_SCHEMA_DESCRIPTION_CHARS} characters"
+            )));
         }
         let size = self.schema.to_string().len();
         if size > MAX_STORED_SCHEMA {
-            return Err(format!("schema: {size} bytes; the limit is {MAX_STORED_SCHEMA} bytes"));
+            return Err(LauncherError::PayloadTooLarge(format!(
+                "the schema is {size} bytes; the limit is {MAX_STORED_SCHEMA} bytes"
+            )));
         }
-        Schema::from_value(self.schema.clone()).map_err(|e| format!("schema: not a usable schema ({e})"))
+        Schema::from_value(self.schema.clone())
+            .map_err(|e| LauncherError::invalid(format!("schema: not a usable schema ({e})")))
     }
 }
 const MAX_DEPTH: usize = 16;
@@ -84,9 +90,16 @@ pub struct Violation {
     pub message: String,
 }
 
-/// A checked schema.
+/// Every `pattern` of a schema, compiled once when the schema is checked.
+type Patterns = std::collections::HashMap<String, regex_lite::Regex>;
+
+/// A checked schema, with its patterns compiled (a stored schema may hold many, and an array's
+/// every item meets them).
 #[derive(Debug, Clone)]
-pub struct Schema(Value);
+pub struct Schema {
+    value: Value,
+    patterns: Patterns,
+}
 
 impl Schema {
     /// Parses and checks a schema; the error says what is wrong with it.
@@ -97,21 +110,22 @@ impl Schema {
 
     /// Checks an already parsed schema.
     pub fn from_value(value: Value) -> Result<Self, String> {
-        check(&value, "", 0)?;
-        Ok(Self(value))
+        let mut patterns = Patterns::new();
+        check(&value, "", 0, &mut patterns)?;
+        Ok(Self { value, patterns })
     }
 
     pub fn as_json(&self) -> &Value {
-        &self.0
+        &self.value
     }
 
     /// The first place `instance` breaks the schema, if any.
     pub fn validate(&self, instance: &Value) -> Result<(), Violation> {
-        validate(&self.0, instance, &mut String::new())
+        validate(&self.value, instance, &mut String::new(), &self.patterns)
     }
 }
 
-fn check(schema: &Value, at: &str, depth: usize) -> Result<(), String> {
+fn check(schema: &Value, at: &str, depth: usize, patterns: &mut Patterns) -> Result<(), String> {
     let place = if at.is_empty() { "the schema".to_owned() } else { format!("schema at {at}") };
     if depth > MAX_DEPTH {
         return Err(format!("{place} nests deeper than {MAX_DEPTH}"));
@@ -143,7 +157,9 @@ fn check(schema: &Value, at: &str, depth: usize) -> Result<(), String> {
     }
     if let Some(pattern) = map.get("pattern") {
         let pattern = pattern.as_str().ok_or_else(|| format!("{place}: 'pattern' must be a string"))?;
-        regex_lite::Regex::new(pattern).map_err(|_| format!("{place}: 'pattern' is not a valid regular expression"))?;
+        let compiled = regex_lite::Regex::new(pattern)
+            .map_err(|_| format!("{place}: 'pattern' is not a valid regular expression"))?;
+        patterns.insert(pattern.to_owned(), compiled);
     }
     if map.get("enum").is_some_and(|v| !v.is_array()) {
         return Err(format!("{place}: 'enum' must be a list"));
@@ -156,12 +172,12 @@ fn check(schema: &Value, at: &str, depth: usize) -> Result<(), String> {
     if let Some(properties) = map.get("properties") {
         let properties = properties.as_object().ok_or_else(|| format!("{place}: 'properties' must be an object"))?;
         for (name, sub) in properties {
-            check(sub, &format!("{at}/properties/{}", escape(name)), depth + 1)?;
+            check(sub, &format!("{at}/properties/{}", escape(name)), depth + 1, patterns)?;
         }
     }
     for key in ["additionalProperties", "items"] {
         if let Some(sub) = map.get(key) {
-            check(sub, &format!("{at}/{key}"), depth + 1)?;
+            check(sub, &format!("{at}/{key}"), depth + 1, patterns)?;
         }
     }
     Ok(())
@@ -192,7 +208,7 @@ fn fail(pointer: &str, message: impl Into<String>) -> Result<(), Violation> {
     Err(Violation { pointer: pointer.to_owned(), message: message.into() })
 }
 
-fn validate(schema: &Value, value: &Value, pointer: &mut String) -> Result<(), Violation> {
+fn validate(schema: &Value, value: &Value, pointer: &mut String, patterns: &Patterns) -> Result<(), Violation> {
     let map: &Map<String, Value> = match schema {
         Value::Bool(true) => return Ok(()),
         Value::Bool(false) => return fail(pointer, "no value is allowed here"),
@@ -243,7 +259,8 @@ fn validate(schema: &Value, value: &Value, pointer: &mut String) -> Result<(), V
             }
         }
         if let Some(pattern) = map.get("pattern").and_then(Value::as_str) {
-            if regex_lite::Regex::new(pattern).is_ok_and(|re| !re.is_match(s)) {
+            // Every pattern was compiled by `check`; one missing would be a bug, never a pass.
+            if patterns.get(pattern).is_none_or(|re| !re.is_match(s)) {
                 return fail(pointer, format!("must match the pattern {pattern}"));
             }
         }
@@ -260,7 +277,7 @@ fn validate(schema: &Value, value: &Value, pointer: &mut String) -> Result<(), V
             for (i, item) in items.iter().enumerate() {
                 let len = pointer.len();
                 pointer.push_str(&format!("/{i}"));
-                validate(item_schema, item, pointer)?;
+                validate(item_schema, item, pointer, patterns)?;
                 pointer.truncate(len);
             }
         }
@@ -277,9 +294,9 @@ fn validate(schema: &Value, value: &Value, pointer: &mut String) -> Result<(), V
             pointer.push('/');
             pointer.push_str(&escape(name));
             match (properties.and_then(|p| p.get(name)), map.get("additionalProperties")) {
-                (Some(sub), _) => validate(sub, member, pointer)?,
+                (Some(sub), _) => validate(sub, member, pointer, patterns)?,
                 (None, Some(Value::Bool(false))) => return fail(pointer, "is not an allowed property"),
-                (None, Some(sub)) => validate(sub, member, pointer)?,
+                (None, Some(sub)) => validate(sub, member, pointer, patterns)?,
                 (None, None) => {}
             }
             pointer.truncate(len);

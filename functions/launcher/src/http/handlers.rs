@@ -384,8 +384,8 @@ pub async fn delete_preset(State(state): AppStateRef, Admin(principal): Admin, p
 
 type SchemaPath = std::result::Result<Path<String>, PathRejection>;
 
-/// `GET /schemas`: the tenant's stored input schemas, for anyone signed in.
-pub async fn list_schemas(State(state): AppStateRef, principal: Principal) -> Result<Response> {
+/// `GET /schemas`: the tenant's stored input schemas, for tenant admins.
+pub async fn list_schemas(State(state): AppStateRef, Admin(principal): Admin) -> Result<Response> {
     Ok(Json(state.launcher.list_schemas(&principal).await?).into_response())
 }
 

@@ -243,8 +243,13 @@ impl Launcher {
         let (connection, permissions) = self.resolve(principal, reference).await?;
         let credentials = self.credentials(principal, &connection).await?;
         let remote = self.describe(&connection, &credentials, reference, qualifier).await?;
-        // A broken schema does not hide the function: GET shows none, an invoke says why.
-        let input_schema = self.input_schema(&principal.tenant, &remote.tags).await.ok().flatten();
+        // A broken schema does not hide the function: GET shows none, an invoke says why. A store
+        // that cannot be read is an error here too.
+        let input_schema = match self.input_schema(&principal.tenant, &remote.tags).await {
+            Ok(schema) => schema,
+            Err(LauncherError::InputSchemaInvalid(_)) => None,
+            Err(e) => return Err(e),
+        };
         Ok(detail(&connection, &reference.region, &remote, permissions, input_schema.map(|s| s.as_json().clone())))
     }
 

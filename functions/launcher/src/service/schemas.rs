@@ -25,10 +25,12 @@ pub struct SchemaList {
 }
 
 impl Launcher {
-    /// `GET /schemas`: anyone signed in to the tenant (they describe inputs, not data).
+    /// `GET /schemas`: tenant admins. Everyone else meets a schema only through a function they
+    /// may see (its `input_schema`): deny by default holds for schemas too.
     pub async fn list_schemas(&self, principal: &Principal) -> Result<SchemaList> {
+        self.require_admin(principal)?;
         let schemas = self.schemas.list_schemas(&principal.tenant).await?;
-        Ok(SchemaList { schemas, can_edit: self.is_admin(principal) })
+        Ok(SchemaList { schemas, can_edit: true })
     }
 
     /// `PUT /schemas/{name}`: tenant admins. Returns the schema and whether it was new.
@@ -40,12 +42,10 @@ impl Launcher {
     ) -> Result<(StoredSchema, bool)> {
         self.require_admin(principal)?;
         check_name(name).map_err(|_| LauncherError::invalid("a schema name has the preset-name format"))?;
-        input.check().map_err(LauncherError::InvalidRequest)?;
+        input.check()?;
         let existing = self.schemas.list_schemas(&principal.tenant).await?;
         if existing.len() >= MAX_STORED_SCHEMAS && !existing.iter().any(|s| s.name == name) {
-            return Err(LauncherError::invalid(format!(
-                "this tenant already has {MAX_STORED_SCHEMAS} schemas, the most it may have; delete one first"
-            )));
+            return Err(LauncherError::SchemaLimitReached(MAX_STORED_SCHEMAS));
         }
         let record = self.audit_record(principal, AuditAction::SchemaSave);
         let stored = StoredSchema {

@@ -12,10 +12,12 @@ cd "$root"
 
 functions=(list invoke link bootstrap)
 rustup target add aarch64-unknown-linux-gnu >/dev/null
-packages=()
-for f in "${functions[@]}"; do packages+=(-p "$f"); done
 started=$(date +%s)
-cargo lambda build --release --arm64 --output-format zip --jobs "${JOBS:-2}" "${packages[@]}"
+# Two builds, as `sam build` builds each function with its own package's settings: bootstrap
+# turns off cargo lambda's release defaults (panic = "abort"; see its Cargo.toml), the HTTP
+# functions keep them. One `cargo lambda build` of several packages would apply one package's.
+cargo lambda build --release --arm64 --output-format zip --jobs "${JOBS:-2}" -p list -p invoke -p link
+cargo lambda build --release --arm64 --output-format zip --jobs "${JOBS:-2}" -p bootstrap
 echo "package: built in $(( $(date +%s) - started )) s"
 
 "${PYTHON:-python3}" - "${functions[@]}" <<'PY'

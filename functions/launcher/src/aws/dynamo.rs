@@ -54,6 +54,50 @@ impl DynamoStore {
             .map_err(|e| store_error("GetItem", &e))?;
         Ok(out.item)
     }
+
+    /// Every item of a tenant's partition whose sort key starts with `prefix`, read consistently,
+    /// every page.
+    pub(super) async fn items_with_prefix(&self, tenant: &str, prefix: &str) -> Result<Vec<Item>> {
+        let mut pages = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":pk", tenant_key(tenant))
+            .expression_attribute_values(":prefix", AttributeValue::S(prefix.to_owned()))
+            .consistent_read(true)
+            .into_paginator()
+            .items()
+            .send();
+        let mut items = Vec::new();
+        while let Some(item) = pages.next().await {
+            items.push(item.map_err(|e| store_error("Query", &e))?);
+        }
+        Ok(items)
+    }
+
+    /// Deletes one item of a tenant's partition; `missing` if there was none.
+    pub(super) async fn delete_existing(
+        &self,
+        tenant: &str,
+        sort_key: AttributeValue,
+        missing: LauncherError,
+    ) -> Result<()> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", tenant_key(tenant))
+            .key("sk", sort_key)
+            .condition_expression("attribute_exists(pk)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if is_condition_failure(&e) => Err(missing),
+            Err(e) => Err(store_error("DeleteItem", &e)),
+        }
+    }
 }
 
 fn tenant_key(tenant: &str) -> AttributeValue {
@@ -211,20 +255,8 @@ impl ConnectionStore for DynamoStore {
     /// Rows this version cannot read (written by a newer one, or damaged) are skipped and
     /// logged, so one bad row does not take the whole tenant's listing down.
     async fn list(&self, tenant: &str) -> Result<Vec<Connection>> {
-        let mut pages = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-            .expression_attribute_values(":pk", tenant_key(tenant))
-            .expression_attribute_values(":prefix", AttributeValue::S("CONN#".into()))
-            .consistent_read(true)
-            .into_paginator()
-            .items()
-            .send();
         let mut connections = Vec::new();
-        while let Some(item) = pages.next().await {
-            let item = item.map_err(|e| store_error("Query", &e))?;
+        for item in self.items_with_prefix(tenant, "CONN#").await? {
             match connection_from_item(&item) {
                 Ok(connection) => connections.push(connection),
                 Err(e) => {
@@ -236,20 +268,7 @@ impl ConnectionStore for DynamoStore {
     }
 
     async fn delete(&self, tenant: &str, id: &str) -> Result<()> {
-        let result = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .key("pk", tenant_key(tenant))
-            .key("sk", connection_key(id))
-            .condition_expression("attribute_exists(pk)")
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if is_condition_failure(&e) => Err(LauncherError::ConnectionNotFound),
-            Err(e) => Err(store_error("DeleteItem", &e)),
-        }
+        self.delete_existing(tenant, connection_key(id), LauncherError::ConnectionNotFound).await
     }
 
     async fn insert_link_token(&self, token: &LinkTokenRecord) -> Result<()> {

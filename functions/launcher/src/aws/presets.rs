@@ -36,20 +36,8 @@ fn decode(item: &std::collections::HashMap<String, AttributeValue>) -> Option<Pr
 #[async_trait]
 impl PresetStore for DynamoStore {
     async fn list_presets(&self, tenant: &str, function: &str) -> Result<Vec<Preset>> {
-        let mut pages = self
-            .client()
-            .query()
-            .table_name(self.table())
-            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-            .expression_attribute_values(":pk", pk(tenant))
-            .expression_attribute_values(":prefix", AttributeValue::S(prefix(function)))
-            .consistent_read(true)
-            .into_paginator()
-            .items()
-            .send();
         let mut presets = Vec::new();
-        while let Some(item) = pages.next().await {
-            let item = item.map_err(|e| store_error("Query", classify(&e)))?;
+        for item in self.items_with_prefix(tenant, &prefix(function)).await? {
             match decode(&item) {
                 Some(preset) => presets.push(preset),
                 None => tracing::error!(tenant, "skipped an unreadable preset row"),
@@ -90,21 +78,6 @@ impl PresetStore for DynamoStore {
     }
 
     async fn delete_preset(&self, tenant: &str, function: &str, name: &str) -> Result<()> {
-        let result = self
-            .client()
-            .delete_item()
-            .table_name(self.table())
-            .key("pk", pk(tenant))
-            .key("sk", sk(function, name))
-            .condition_expression("attribute_exists(pk)")
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) => match classify(&e) {
-                super::AwsFailure::ConditionFailed(_) => Err(LauncherError::PresetNotFound),
-                other => Err(store_error("DeleteItem", other)),
-            },
-        }
+        self.delete_existing(tenant, sk(function, name), LauncherError::PresetNotFound).await
     }
 }

@@ -35,20 +35,8 @@ fn decode(item: &HashMap<String, AttributeValue>) -> Option<StoredSchema> {
 #[async_trait]
 impl SchemaStore for DynamoStore {
     async fn list_schemas(&self, tenant: &str) -> Result<Vec<StoredSchema>> {
-        let mut pages = self
-            .client()
-            .query()
-            .table_name(self.table())
-            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-            .expression_attribute_values(":pk", pk(tenant))
-            .expression_attribute_values(":prefix", AttributeValue::S(PREFIX.into()))
-            .consistent_read(true)
-            .into_paginator()
-            .items()
-            .send();
         let mut schemas = Vec::new();
-        while let Some(item) = pages.next().await {
-            let item = item.map_err(|e| store_error("Query", classify(&e)))?;
+        for item in self.items_with_prefix(tenant, PREFIX).await? {
             match decode(&item) {
                 Some(schema) => schemas.push(schema),
                 None => tracing::error!(tenant, "skipped an unreadable schema row"),
@@ -89,21 +77,6 @@ impl SchemaStore for DynamoStore {
     }
 
     async fn delete_schema(&self, tenant: &str, name: &str) -> Result<()> {
-        let result = self
-            .client()
-            .delete_item()
-            .table_name(self.table())
-            .key("pk", pk(tenant))
-            .key("sk", sk(name))
-            .condition_expression("attribute_exists(pk)")
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) => match classify(&e) {
-                super::AwsFailure::ConditionFailed(_) => Err(LauncherError::SchemaNotFound),
-                other => Err(store_error("DeleteItem", other)),
-            },
-        }
+        self.delete_existing(tenant, sk(name), LauncherError::SchemaNotFound).await
     }
 }

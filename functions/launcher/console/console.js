@@ -107,11 +107,14 @@ const fnPath = (f) => `/functions/${enc(f.connection)}/${enc(f.region)}/${enc(f.
 
 // ---- sign-in: OIDC authorization code + PKCE (deployed), development sign-in (local only) ----
 
+/** An issuer identifier compared as OpenID Connect compares them, a trailing slash aside. */
+const sameIssuer = (a, b) => String(a || '').replace(/\/$/, '') === String(b || '').replace(/\/$/, '');
+
 async function oidcStart() {
   const issuer = config.issuer.replace(/\/$/, '');
   const discovery = await (await fetch(`${issuer}/.well-known/openid-configuration`, { credentials: 'omit' })).json();
   // OpenID Connect Discovery 1.0 §4.3: the document must name the issuer it was fetched for.
-  if (String(discovery.issuer || '').replace(/\/$/, '') !== issuer) {
+  if (!sameIssuer(discovery.issuer, issuer)) {
     throw new Error('The identity provider\'s discovery document names another issuer. Sign-in stopped.');
   }
   const verifier = b64url(crypto.getRandomValues(new Uint8Array(32)));
@@ -142,7 +145,7 @@ async function oidcFinish() {
   if (!saved || params.get('state') !== saved.state) throw new Error('The sign-in answer does not match this browser session (state). Please sign in again.');
   // RFC 9207: a provider that names itself in the answer (as it must where its discovery
   // document says so) must be the one this sign-in went to.
-  if ((params.has('iss') || saved.issRequired) && (params.get('iss') || '').replace(/\/$/, '') !== config.issuer.replace(/\/$/, '')) {
+  if ((params.has('iss') || saved.issRequired) && !sameIssuer(params.get('iss'), config.issuer)) {
     throw new Error('The sign-in answer comes from another identity provider (iss). Please sign in again.');
   }
   const response = await fetch(saved.tokenEndpoint, {

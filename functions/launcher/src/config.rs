@@ -123,10 +123,9 @@ fn is_port(colon_port: &str) -> bool {
 
 impl ConsoleSettings {
     fn from_env() -> Result<Self> {
-        let origin_ok = console_origin_ok;
         let issuer = optional("LAUNCHER_CONSOLE_ISSUER").or_else(|| optional("LAUNCHER_JWT_ISSUER"));
         if let Some(issuer) = &issuer {
-            if !origin_ok(issuer.as_str()) {
+            if !console_origin_ok(issuer.as_str()) {
                 return Err(config_error(
                     "LAUNCHER_CONSOLE_ISSUER must be an https:// URL (http:// only on localhost or 127.0.0.1)",
                 ));
@@ -135,7 +134,7 @@ impl ConsoleSettings {
         let connect_origins: Vec<String> = optional("LAUNCHER_CONSOLE_CONNECT_ORIGINS")
             .map(|v| v.split([',', ' ']).filter(|o| !o.is_empty()).map(str::to_owned).collect())
             .unwrap_or_default();
-        if let Some(bad) = connect_origins.iter().find(|o| !origin_ok(o.as_str())) {
+        if let Some(bad) = connect_origins.iter().find(|o| !console_origin_ok(o.as_str())) {
             return Err(config_error(format!("LAUNCHER_CONSOLE_CONNECT_ORIGINS: '{bad}' is not an https:// origin")));
         }
         let token = optional("LAUNCHER_CONSOLE_TOKEN").unwrap_or_else(|| "access_token".into());

@@ -81,9 +81,9 @@ pub fn routes(config: Config, users: Vec<DevUser>) -> Router {
 
 /// The server refuses to offer the development sign-in on anything but a loopback address; this
 /// also refuses requests addressed to any other name, so a web page that rebinds its own DNS name
-/// to 127.0.0.1 cannot mint tokens from the user's browser.
-/// A request a browser sends from another site's page carries that page's `Origin`: refused too,
-/// whether or not the page could read the answer.
+/// to 127.0.0.1 cannot mint tokens from the user's browser. A request a browser sends from
+/// another site's page carries that page's `Origin`: refused too, whether or not the page could
+/// read the answer.
 async fn loopback_host_only(request: Request, next: Next) -> Response {
     let headers = request.headers();
     let host_ok = headers.get(HOST).and_then(|h| h.to_str().ok()).is_some_and(is_loopback_host);

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::primitives::Blob;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use aws_sdk_dynamodb::Client;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
@@ -41,7 +41,7 @@ impl DynamoStore {
     }
 
     /// One item of a tenant's partition, read consistently.
-    async fn item(&self, tenant: &str, sort_key: AttributeValue) -> Result<Option<Item>> {
+    pub(super) async fn item(&self, tenant: &str, sort_key: AttributeValue) -> Result<Option<Item>> {
         let out = self
             .client
             .get_item()
@@ -74,6 +74,29 @@ impl DynamoStore {
             items.push(item.map_err(|e| store_error("Query", &e))?);
         }
         Ok(items)
+    }
+
+    /// Creates or replaces one item of a tenant's partition holding a JSON document in
+    /// `attribute`; returns whether it replaced an existing item.
+    pub(super) async fn put_document(
+        &self,
+        tenant: &str,
+        sort_key: AttributeValue,
+        attribute: &str,
+        document: String,
+    ) -> Result<bool> {
+        let out = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", tenant_key(tenant))
+            .item("sk", sort_key)
+            .item(attribute, AttributeValue::S(document))
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(|e| store_error("PutItem", &e))?;
+        Ok(out.attributes.is_some_and(|a| !a.is_empty()))
     }
 
     /// Deletes one item of a tenant's partition; `missing` if there was none.

@@ -5,9 +5,8 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::classify;
 use super::dynamo::DynamoStore;
 use crate::domain::schema::StoredSchema;
 use crate::error::{LauncherError, Result};
@@ -15,17 +14,8 @@ use crate::ports::SchemaStore;
 
 const PREFIX: &str = "SCHEMA#";
 
-fn pk(tenant: &str) -> AttributeValue {
-    AttributeValue::S(format!("TENANT#{tenant}"))
-}
-
 fn sk(name: &str) -> AttributeValue {
     AttributeValue::S(format!("{PREFIX}{name}"))
-}
-
-fn store_error(op: &str, failure: impl std::fmt::Debug) -> LauncherError {
-    tracing::error!(operation = op, failure = ?failure, "schema store failed");
-    LauncherError::StoreUnavailable(format!("{op}: {failure:?}"))
 }
 
 fn decode(item: &HashMap<String, AttributeValue>) -> Option<StoredSchema> {
@@ -47,33 +37,12 @@ impl SchemaStore for DynamoStore {
     }
 
     async fn get_schema(&self, tenant: &str, name: &str) -> Result<Option<StoredSchema>> {
-        let out = self
-            .client()
-            .get_item()
-            .table_name(self.table())
-            .key("pk", pk(tenant))
-            .key("sk", sk(name))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| store_error("GetItem", classify(&e)))?;
-        Ok(out.item.as_ref().and_then(decode))
+        Ok(self.item(tenant, sk(name)).await?.as_ref().and_then(decode))
     }
 
     async fn put_schema(&self, tenant: &str, schema: &StoredSchema) -> Result<bool> {
         let document = serde_json::to_string(schema).map_err(|e| LauncherError::Internal(e.to_string()))?;
-        let out = self
-            .client()
-            .put_item()
-            .table_name(self.table())
-            .item("pk", pk(tenant))
-            .item("sk", sk(&schema.name))
-            .item("schema_doc", AttributeValue::S(document))
-            .return_values(ReturnValue::AllOld)
-            .send()
-            .await
-            .map_err(|e| store_error("PutItem", classify(&e)))?;
-        Ok(out.attributes.is_some_and(|a| !a.is_empty()))
+        self.put_document(tenant, sk(&schema.name), "schema_doc", document).await
     }
 
     async fn delete_schema(&self, tenant: &str, name: &str) -> Result<()> {
